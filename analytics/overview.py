@@ -1,0 +1,142 @@
+"""Executive overview: KPI tiles with the change against the previous period, monthly trend, new vs.
+returning revenue.
+
+Definitions (dates are calendar days, both ends inclusive):
+- GMV: net revenue, the sum of ``amount`` including refunds (negative rows), currency.
+- orders: rows with amount >= 0 (distinct ``order_id`` when present); refunds are not orders.
+- customers: distinct customers with at least one order in the period.
+- new customers: customers whose first order ever (in the whole table) falls in the period.
+- AOV: gross order value (sum of amount >= 0) / orders, currency per order.
+- repeat-purchase rate: share of the period's customers with two or more orders in the period.
+- ARPU: GMV / customers, currency per customer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analytics import prep
+from analytics.errors import AnalyticsInputError, require_columns
+
+KPI_NAMES = ("gmv", "orders", "customers", "new_customers", "aov", "repeat_rate", "arpu")
+
+
+@dataclass(frozen=True)
+class _Orders:
+    """Orders as numpy arrays: customer codes, calendar day numbers, amounts, order flags."""
+
+    codes: np.ndarray
+    days: np.ndarray
+    amounts: np.ndarray
+    is_order: np.ndarray
+    first_day: np.ndarray  # per customer code: day of the first order (int64 max for refund-only)
+
+
+def _arrays(orders: pd.DataFrame, where: str) -> _Orders:
+    require_columns(orders, ("customer_id", "order_ts", "amount"), where=where)
+    codes, labels = prep.id_codes(orders["customer_id"], where=where)
+    days = prep.day_numbers(prep.wall_clock(orders["order_ts"], where=where))
+    amounts = prep.money(orders["amount"], where=where)
+    is_order = prep.order_flags(orders, amounts)
+    first_day = np.full(len(labels), np.iinfo(np.int64).max, dtype=np.int64)
+    rows = np.flatnonzero(is_order)
+    np.minimum.at(first_day, codes[rows], days[rows])
+    return _Orders(codes, days, amounts, is_order, first_day)
+
+
+def _day(value: dt.date | str | pd.Timestamp) -> int:
+    return int(np.datetime64(pd.Timestamp(value).date(), "D").astype(np.int64))
+
+
+def _period_kpis(o: _Orders, start: int, end: int) -> dict[str, float]:
+    """The KPI values for days start..end (inclusive day numbers)."""
+    rows = np.flatnonzero((o.days >= start) & (o.days <= end))
+    order_rows = rows[o.is_order[rows]]
+    gmv = float(o.amounts[rows].sum())
+    n_orders = len(order_rows)
+    per_customer = np.bincount(o.codes[order_rows], minlength=len(o.first_day))
+    customers = int((per_customer > 0).sum())
+    new = int(((o.first_day >= start) & (o.first_day <= end)).sum())
+    gross = float(o.amounts[order_rows].sum())
+    return {
+        "gmv": gmv,
+        "orders": float(n_orders),
+        "customers": float(customers),
+        "new_customers": float(new),
+        "aov": gross / n_orders if n_orders else np.nan,
+        "repeat_rate": float((per_customer >= 2).sum()) / customers if customers else np.nan,
+        "arpu": gmv / customers if customers else np.nan,
+    }
+
+
+def kpis(orders: pd.DataFrame, *, start, end) -> pd.DataFrame:
+    """KPI tiles for ``start``..``end`` (dates, inclusive) against the previous period of equal length.
+
+    orders: canonical orders table -> one row per KPI (index ``KPI_NAMES``) with columns ``current``,
+    ``previous`` and ``change`` (relative: current / previous - 1; NaN when previous is 0 or NaN).
+    Example: start=2024-03-08, end=2024-03-14 compares with 2024-03-01..2024-03-07.
+    """
+    first, last = _day(start), _day(end)
+    if last < first:
+        raise AnalyticsInputError(
+            f"kpis: the period end {end} is before its start {start}. Pick an end date on or after the start."
+        )
+    o = _arrays(orders, "kpis")
+    length = last - first + 1
+    current = _period_kpis(o, first, last)
+    previous = _period_kpis(o, first - length, first - 1)
+    out = pd.DataFrame({"current": current, "previous": previous}, index=list(KPI_NAMES))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        change = out["current"] / out["previous"] - 1
+    out["change"] = change.where(np.isfinite(change))
+    return out
+
+
+def monthly_trend(orders: pd.DataFrame, *, start=None, end=None) -> pd.DataFrame:
+    """Monthly GMV, orders and active customers for ``start``..``end`` (inclusive; default all data).
+
+    orders -> one row per calendar month: ``month`` (Timestamp, first day), ``gmv`` (net, currency),
+    ``orders``, ``active_customers`` (distinct customers with an order that month), ``new_revenue`` and
+    ``returning_revenue`` (net revenue of customers in the month of their first order vs. later months).
+    Months without any row in the range are present with zeros.
+    """
+    o = _arrays(orders, "monthly_trend")
+    if len(o.days) == 0:
+        return pd.DataFrame(columns=["month", "gmv", "orders", "active_customers",
+                                     "new_revenue", "returning_revenue"])
+    lo = _day(start) if start is not None else int(o.days.min())
+    hi = _day(end) if end is not None else int(o.days.max())
+    rows = np.flatnonzero((o.days >= lo) & (o.days <= hi))
+    month = _month_index(o.days[rows])
+    first = o.first_day[o.codes[rows]]
+    # refund-only customers ordered before the data starts: their rows count as returning
+    first_month = np.where(first == np.iinfo(np.int64).max, -1, _month_index(first))
+    m0, m1 = _month_index(np.array([lo, hi]))
+    n = int(m1 - m0 + 1)
+    slot = month - m0
+    amounts = o.amounts[rows]
+    is_new = first_month == month
+    orders_per_month = np.bincount(slot[o.is_order[rows]], minlength=n)
+    return pd.DataFrame({
+        "month": pd.to_datetime((np.arange(m0, m1 + 1)).astype("datetime64[M]")).astype("datetime64[ns]"),
+        "gmv": np.bincount(slot, weights=amounts, minlength=n),
+        "orders": orders_per_month,
+        "active_customers": _distinct_per_slot(o.codes[rows], slot, o.is_order[rows], n),
+        "new_revenue": np.bincount(slot, weights=np.where(is_new, amounts, 0.0), minlength=n),
+        "returning_revenue": np.bincount(slot, weights=np.where(is_new, 0.0, amounts), minlength=n),
+    })
+
+
+def _month_index(days: np.ndarray) -> np.ndarray:
+    """Months since 1970-01 (int64) for an array of day numbers."""
+    return days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+
+
+def _distinct_per_slot(codes: np.ndarray, slot: np.ndarray, keep: np.ndarray, n: int) -> np.ndarray:
+    """Number of distinct codes per slot (0..n-1), counting only rows where ``keep``."""
+    pairs = np.unique(codes[keep] * n + slot[keep])
+    return np.bincount(pairs % n, minlength=n)
