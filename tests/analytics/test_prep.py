@@ -1,0 +1,57 @@
+"""Shared input preparation: id codes, wall-clock times, money, order flags."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics import AnalyticsInputError, prep
+
+
+@pytest.mark.parametrize("ids", [
+    pd.Series(["b", "a", "b"]),
+    pd.Series([2, 1, 2]),
+    pd.Series(pd.Categorical(["b", "a", "b"], categories=["z", "a", "b"])),  # unused category "z"
+])
+def test_id_codes_are_dense_and_map_back_to_labels(ids):
+    codes, labels = prep.id_codes(ids, where="t")
+    assert codes.dtype == np.int64
+    assert codes.max() == len(labels) - 1
+    assert list(labels[codes]) == list(ids)
+
+
+def test_id_codes_reject_missing_ids():
+    with pytest.raises(AnalyticsInputError, match="t: the column 'customer_id' has 1 missing id"):
+        prep.id_codes(pd.Series(["a", None], name="customer_id"), where="t")
+    with pytest.raises(AnalyticsInputError, match="has 1 missing id"):
+        prep.id_codes(pd.Series(pd.Categorical(["a", None]), name="x"), where="t")
+
+
+def test_wall_clock_keeps_local_time_of_aware_values_and_parses_strings():
+    aware = pd.Series(pd.to_datetime(["2024-01-31 23:30"]).tz_localize("Asia/Shanghai"))
+    assert prep.wall_clock(aware, where="t")[0] == np.datetime64("2024-01-31T23:30")
+    parsed = prep.wall_clock(pd.Series(["2024-01-31 23:30", "2024-02-01"]), where="t")
+    assert parsed.dtype == np.dtype("datetime64[ns]")
+    assert prep.day_numbers(parsed).tolist() == [19753, 19754]  # days since 1970-01-01
+
+
+def test_wall_clock_rejects_unparseable_and_missing_times():
+    with pytest.raises(AnalyticsInputError, match="'ts' holds values that are not dates"):
+        prep.wall_clock(pd.Series(["yesterday-ish"], name="ts"), where="t")
+    with pytest.raises(AnalyticsInputError, match="'ts' has 1 missing time"):
+        prep.wall_clock(pd.Series([pd.Timestamp("2024-01-01"), pd.NaT], name="ts"), where="t")
+
+
+def test_money_requires_numbers():
+    assert prep.money(pd.Series(["1.5", "-2"]), where="t").tolist() == [1.5, -2.0]
+    with pytest.raises(AnalyticsInputError, match="'amount' must be numeric"):
+        prep.money(pd.Series(["¥12"], name="amount"), where="t")
+    with pytest.raises(AnalyticsInputError, match="'amount' has 1 missing value"):
+        prep.money(pd.Series([1.0, None], name="amount"), where="t")
+
+
+def test_order_flags_exclude_refunds_and_count_repeated_order_ids_once():
+    orders = pd.DataFrame({"order_id": ["o1", "o1", "o2", "o1"], "amount": [5.0, 5.0, 0.0, -5.0]})
+    flags = prep.order_flags(orders, orders["amount"].to_numpy())
+    assert flags.tolist() == [True, False, True, False]
+    no_ids = pd.DataFrame({"amount": [5.0, -1.0]})
+    assert prep.order_flags(no_ids, no_ids["amount"].to_numpy()).tolist() == [True, False]
