@@ -1,0 +1,30 @@
+"""Downloads: CSV with spreadsheet-formula cells neutralised (DESIGN §7)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from ui.text import t
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_csv(frame: pd.DataFrame) -> bytes:
+    """``frame`` as UTF-8 CSV (with BOM, so Excel reads Chinese text) where every text cell starting with
+    ``= + - @`` (or tab / CR) is prefixed with a quote ``'`` so spreadsheets never run it as a formula.
+    Numbers are left as they are (a negative amount stays a number)."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]) or \
+                isinstance(out[col].dtype, pd.CategoricalDtype):
+            text = out[col].astype("string")
+            risky = text.str.startswith(_FORMULA_START).fillna(False)
+            out[col] = text.where(~risky, "'" + text)
+    return out.to_csv(index=False).encode("utf-8-sig")
+
+
+def csv_button(frame: pd.DataFrame, file_name: str, *, key: str, label_key: str = "common.download_csv") -> None:
+    """A download button for ``frame`` as a formula-safe CSV named ``file_name``."""
+    st.download_button(t(label_key), safe_csv(frame), file_name=file_name, mime="text/csv",
+                       key=key, on_click="ignore")
