@@ -6,7 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from analytics import overview
-from ui import charts, format
+from ui import format
+from ui.charts import overview as charts
 from ui.download import csv_button
 from ui.sidebar import page_setup
 from ui.text import t

@@ -1,6 +1,8 @@
-"""User-facing text: one catalogue per language in ``ui/locale/<lang>.toml``, looked up by dotted key.
+"""User-facing text: one catalogue per language, ``ui/locale/<lang>/``, looked up by dotted key.
 
-``t("overview.gmv")`` returns the English text; ``t("data.loaded", rows=12)`` fills ``{rows}``.
+The catalogue is split into one TOML file per page or area (``overview.toml`` holds the ``overview.*``
+keys) so pages can be changed independently. ``t("overview.gmv")`` returns the text;
+``t("data.loaded", rows=12)`` fills ``{rows}``.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ DEFAULT_LANG = "en"
 @cache
 def catalogue(lang: str = DEFAULT_LANG) -> dict[str, str]:
     """Flat mapping of dotted keys to text for ``lang`` (read once per process, never mutated)."""
-    with open(LOCALE_DIR / f"{lang}.toml", "rb") as fh:
-        nested = tomllib.load(fh)
-    return {f"{section}.{key}": text for section, entries in nested.items() for key, text in entries.items()}
+    entries = {}
+    for path in sorted((LOCALE_DIR / lang).glob("*.toml")):
+        with open(path, "rb") as fh:
+            entries.update({f"{path.stem}.{key}": text for key, text in tomllib.load(fh).items()})
+    return entries
 
 
 def t(key: str, /, **values: object) -> str:

@@ -1,4 +1,4 @@
-"""Chart builders: pure functions, data in, plotly / altair figure out. No streamlit here."""
+"""Overview charts: monthly trend and new vs. returning revenue."""
 
 from __future__ import annotations
 
@@ -6,17 +6,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ui.charts.style import layout
 from ui.text import t
-
-PALETTE = ["#E4572E", "#17BEBB", "#FFC914", "#2E282A", "#76B041", "#7E6B8F", "#F2A541", "#3C91E6"]
-
-
-def _layout(fig: go.Figure, title: str) -> go.Figure:
-    fig.update_layout(
-        title=title, colorway=PALETTE, hovermode="x unified", margin=dict(l=10, r=10, t=50, b=10),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
-    )
-    return fig
 
 
 def monthly_trend(monthly: pd.DataFrame) -> go.Figure:
@@ -29,7 +20,7 @@ def monthly_trend(monthly: pd.DataFrame) -> go.Figure:
                     mode="lines+markers", secondary_y=True)
     fig.update_yaxes(title_text=t("overview.gmv"), secondary_y=False)
     fig.update_yaxes(title_text=t("overview.count_axis"), secondary_y=True)
-    return _layout(fig, t("overview.trend_title"))
+    return layout(fig, t("overview.trend_title"))
 
 
 def new_vs_returning(monthly: pd.DataFrame) -> go.Figure:
@@ -38,4 +29,4 @@ def new_vs_returning(monthly: pd.DataFrame) -> go.Figure:
     fig.add_bar(x=monthly["month"], y=monthly["new_revenue"], name=t("overview.new_revenue"))
     fig.add_bar(x=monthly["month"], y=monthly["returning_revenue"], name=t("overview.returning_revenue"))
     fig.update_layout(barmode="relative", yaxis_title=t("overview.revenue_axis"))
-    return _layout(fig, t("overview.new_vs_returning_title"))
+    return layout(fig, t("overview.new_vs_returning_title"))
