@@ -31,12 +31,13 @@ def _columns(content: bytes, name: str) -> list[str]:
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _load(content: bytes, name: str, kind: str, mapping: tuple[tuple[str, str], ...]) -> data_io.LoadResult:
+def _load(content: bytes, name: str, kind: str, mapping: tuple[tuple[str, str | None], ...]) -> data_io.LoadResult:
     return data_io.load_table(_named_bytes(content, name), kind, mapping=dict(mapping))
 
 
-def mapping_editor(columns: list[str], kind: str, *, key: str) -> dict[str, str]:
-    """One selectbox per canonical field of ``kind``, pre-set from the auto-mapping -> canonical->source."""
+def mapping_editor(columns: list[str], kind: str, *, key: str) -> dict[str, str | None]:
+    """One selectbox per canonical field of ``kind``, pre-set from the auto-mapping -> canonical->source
+    (None for a field the user set to "not in this file")."""
     suggested = suggest_mapping(columns, kind)
     options = [NONE, *columns]
     chosen = {}
@@ -45,8 +46,7 @@ def mapping_editor(columns: list[str], kind: str, *, key: str) -> dict[str, str]
         for i, field in enumerate(MAPPABLE[kind]):
             default = options.index(suggested[field]) if field in suggested else 0
             pick = cells[i % 4].selectbox(field, options, index=default, key=f"{key}_{field}")
-            if pick != NONE:
-                chosen[field] = pick
+            chosen[field] = None if pick == NONE else pick
     return chosen
 
 
@@ -72,11 +72,10 @@ def upload_and_load(kind: str) -> data_io.LoadResult | None:
 
 def report(result: data_io.LoadResult) -> None:
     """The validation report: rows read / loaded / dropped, each problem, a sample of bad rows."""
-    read, loaded = result.rows_read, result.rows_loaded
     cols = st.columns(3)
-    cols[0].metric(t("data.rows_read"), f"{read:,}")
-    cols[1].metric(t("data.rows_loaded"), f"{loaded:,}")
-    cols[2].metric(t("data.rows_dropped"), f"{read - loaded:,}")
+    cols[0].metric(t("data.rows_read"), f"{result.rows_read:,}")
+    cols[1].metric(t("data.rows_loaded"), f"{result.rows_loaded:,}")
+    cols[2].metric(t("data.rows_dropped"), f"{result.rows_dropped:,}")
     for problem in result.problems:
         st.warning(problem)
     if not result.bad_rows.empty:
@@ -91,16 +90,19 @@ def save_panel(results: dict[str, data_io.LoadResult], *, default_name: str, key
     if "orders" not in results:
         st.info(t("data.need_orders"))
         return
-    name = st.text_input(t("data.name"), value=default_name, key=f"{key}_save_name", max_chars=200)
+    st.text_input(t("data.name"), value=default_name, key=f"{key}_save_name", max_chars=200)
     tables = {kind: result.frame for kind, result in results.items()}
-    st.button(t("data.save"), type="primary", on_click=_save, args=(tables, name), key=f"{key}_save")
+    st.button(t("data.save"), type="primary", on_click=_save, args=(tables, f"{key}_save_name"),
+              key=f"{key}_save")
     saved = st.session_state.get("saved_message")
     if saved:
         st.success(saved)
 
 
-def _save(tables: dict[str, pd.DataFrame], name: str) -> None:
-    """Button callback (runs before the rerun): save, then select the new data set in the sidebar."""
+def _save(tables: dict[str, pd.DataFrame], name_key: str) -> None:
+    """Button callback (runs before the rerun): save under the name typed in widget ``name_key``, then
+    select the new data set in the sidebar."""
+    name = st.session_state[name_key]
     full = {kind: tables.get(kind, empty_table(kind)) for kind in ("orders", "events", "spend")}
     ds_id = data.store().save(Dataset(**full), name)
     st.session_state["ds"] = ds_id
