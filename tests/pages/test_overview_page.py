@@ -71,3 +71,9 @@ def test_unknown_data_set_id_warns_and_falls_back_to_the_sample():
     assert "Sample shop" in at.caption[0].value
     malformed = open_page("app.py", ds="../../etc")
     assert "malformed" in malformed.warning[0].value
+
+
+def test_overview_offers_csv_and_a_self_contained_html_report():
+    at = open_page("app.py", range=["2026-10-01", "2026-10-31"])
+    buttons = {b.proto.label: b for b in at.get("download_button")}
+    assert set(buttons) == {"Download CSV", "Download report (HTML)"}
