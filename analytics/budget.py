@@ -22,14 +22,15 @@ import pandas as pd
 from scipy.optimize import minimize
 
 from analytics.errors import AnalyticsInputError, require_choice, require_columns
+from analytics.prep import day_numbers, id_codes, money, wall_clock
 from analytics.response import (
     HillCurve, ResponseFit, adstock, fit_channels, fit_report, fit_response,
 )
 
 __all__ = [
     "GROUP_SHARES", "PRESETS", "HillCurve", "ResponseFit", "adstock", "binding_bounds",
-    "fit_channels", "fit_report", "fit_response", "min_spend_for", "optimize", "predict",
-    "predict_totals", "preset_split",
+    "daily_revenue", "fit_channels", "fit_report", "fit_response", "min_spend_for", "optimize",
+    "predict", "predict_totals", "preset_split", "response_points",
 ]
 
 PRESETS = ("current", "even", "30-40-30")
@@ -40,6 +41,97 @@ _FLAT_PROBES = 33  # points on [min, max] where a curve is checked for being fla
 _TOTAL_RTOL = 1e-6  # min_spend_for stops when the bracket on the total is this narrow (relative)
 
 Curve = Callable[[np.ndarray], np.ndarray]
+
+
+def daily_revenue(orders: pd.DataFrame, *, ts_col: str = "order_ts", channel_col: str = "channel",
+                  amount_col: str = "amount") -> pd.DataFrame:
+    """Attributed net revenue per day and channel, last touch (the channel written on each order row).
+
+    ``orders``: one row per order or refund -> one row per (calendar day of ``ts_col``, channel) with at
+    least one row: date (datetime64[ns] at midnight), channel (the label), revenue (sum of the amounts,
+    currency; refunds are negative and reduce it). Sorted by date, then channel. Rows without a channel
+    are attributed to no channel and left out. The frame is the ``revenue`` input of
+    :func:`fit_channels`.
+
+    >>> daily_revenue(pd.DataFrame({"order_ts": ["2024-01-01 09:00", "2024-01-01 18:00"],
+    ...                             "channel": ["kol", "kol"], "amount": [100.0, -20.0]}))
+            date channel  revenue
+    0 2024-01-01     kol     80.0
+    """
+    where = "daily_revenue"
+    require_columns(orders, (ts_col, channel_col, amount_col), where=where)
+    channel = orders[channel_col]
+    ts, amount = orders[ts_col], orders[amount_col]
+    missing = channel.isna().to_numpy()
+    if missing.any():
+        rows = np.flatnonzero(~missing)
+        channel, ts, amount = channel.take(rows), ts.take(rows), amount.take(rows)
+    if len(channel) == 0:
+        return pd.DataFrame({"date": pd.Series([], dtype="datetime64[ns]"),
+                             "channel": channel.to_numpy()[:0],
+                             "revenue": pd.Series([], dtype="float64")})
+    codes, labels = _sorted_codes(channel, where=where)
+    days = day_numbers(wall_clock(ts, where=where))
+    amounts = money(amount, where=where)
+    first = int(days.min())
+    n_days = int(days.max()) - first + 1
+    key = (days - first) * len(labels) + codes  # day-major, so the cells come out by date, channel
+    size = n_days * len(labels)
+    cells = np.flatnonzero(np.bincount(key, minlength=size))
+    return pd.DataFrame({
+        "date": (cells // len(labels) + first).astype("datetime64[D]").astype("datetime64[ns]"),
+        "channel": labels.take(cells % len(labels)).to_numpy(),
+        "revenue": np.bincount(key, weights=amounts, minlength=size)[cells],
+    })
+
+
+def response_points(spend: pd.DataFrame, revenue: pd.DataFrame, *, date_col: str = "date",
+                    channel_col: str = "channel", spend_col: str = "spend",
+                    revenue_col: str = "revenue") -> pd.DataFrame:
+    """The observed points of the response curves: the days :func:`fit_channels` fits on.
+
+    ``spend``: rows (date, channel, spend), ``revenue``: rows (date, channel, revenue), e.g.
+    :func:`daily_revenue`; several rows per day and channel are added up. Returns one row per (day,
+    channel) with a spend row: date (datetime64[ns] at midnight), channel, spend and revenue (currency
+    per day; revenue 0 when the channel has none that day), sorted by channel, then date. Revenue of
+    days or channels without a spend row is left out.
+    """
+    where = "response_points"
+    require_columns(spend, (date_col, channel_col, spend_col), where=f"{where} (spend)")
+    require_columns(revenue, (date_col, channel_col, revenue_col), where=f"{where} (revenue)")
+    if len(spend) == 0:
+        return pd.DataFrame({"date": pd.Series([], dtype="datetime64[ns]"),
+                             "channel": spend[channel_col].to_numpy()[:0],
+                             "spend": pd.Series([], dtype="float64"),
+                             "revenue": pd.Series([], dtype="float64")})
+    codes, labels = _sorted_codes(spend[channel_col], where=where)
+    days = day_numbers(wall_clock(spend[date_col], where=where))
+    first = int(days.min())
+    n_days = int(days.max()) - first + 1
+    size = len(labels) * n_days
+    key = codes * n_days + (days - first)  # channel-major: cells come out by channel, date
+    cells = np.flatnonzero(np.bincount(key, minlength=size))
+    revenue_sum = np.zeros(size)
+    if len(revenue):
+        r_codes = labels.get_indexer(revenue[channel_col])
+        r_days = day_numbers(wall_clock(revenue[date_col], where=where)) - first
+        keep = np.flatnonzero((r_codes >= 0) & (r_days >= 0) & (r_days < n_days))
+        r_amounts = money(revenue[revenue_col], where=where)[keep]
+        revenue_sum = np.bincount(r_codes[keep] * n_days + r_days[keep], weights=r_amounts,
+                                  minlength=size)
+    return pd.DataFrame({
+        "date": (cells % n_days + first).astype("datetime64[D]").astype("datetime64[ns]"),
+        "channel": labels.take(cells // n_days).to_numpy(),
+        "spend": np.bincount(key, weights=money(spend[spend_col], where=where), minlength=size)[cells],
+        "revenue": revenue_sum[cells],
+    })
+
+
+def _sorted_codes(values: pd.Series, *, where: str) -> tuple[np.ndarray, pd.Index]:
+    """:func:`~analytics.prep.id_codes` re-coded so that code i is the i-th label in sorted order."""
+    codes, labels = id_codes(values, where=where)
+    order = np.argsort(labels.to_numpy(), kind="stable")
+    return np.argsort(order)[codes], labels[order]
 
 
 def predict(curves: Mapping, split: Mapping) -> pd.DataFrame:

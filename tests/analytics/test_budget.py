@@ -11,8 +11,8 @@ from pandas.testing import assert_frame_equal
 
 from analytics import AnalyticsInputError, response
 from analytics.budget import (
-    HillCurve, adstock, binding_bounds, fit_channels, fit_report, fit_response, min_spend_for,
-    optimize, predict, predict_totals, preset_split,
+    HillCurve, adstock, binding_bounds, daily_revenue, fit_channels, fit_report, fit_response,
+    min_spend_for, optimize, predict, predict_totals, preset_split, response_points,
 )
 
 # --- Hill curve and adstock ----------------------------------------------------------------------
@@ -511,3 +511,115 @@ def test_preset_errors_are_explained():
     with pytest.raises(AnalyticsInputError, match=r"preset_split: 'current' must be a non-empty mapping "
                                                   r"channel -> daily spend\. Got \{\} instead\."):
         preset_split("even", {}, 100.0)
+
+
+# --- daily attributed revenue and the observed points ---------------------------------------------
+
+_ORDERS = pd.DataFrame({
+    "customer_id": ["u1", "u2", "u1", "u3", "u4", "u5"],
+    "order_ts": ["2024-03-02 23:30", "2024-03-01 10:00", "2024-03-02 08:00", "2024-03-01 12:00",
+                 "2024-03-02 09:00", "2024-03-03 09:00"],
+    "channel": ["kol", "search", "kol", "kol", None, "search"],
+    "amount": [100.0, 50.0, -30.0, 20.0, 999.0, -10.0],
+})
+
+
+def _expected_daily(channel_dtype="str"):
+    # 03-01: kol 20, search 50; 03-02: kol 100 - 30 (refund) = 70 (u4 has no channel: left out);
+    # 03-03: search has only a refund, -10
+    return pd.DataFrame({
+        "date": pd.to_datetime(["2024-03-01", "2024-03-01", "2024-03-02", "2024-03-03"]).astype(
+            "datetime64[ns]"),
+        "channel": pd.Series(["kol", "search", "kol", "search"], dtype=channel_dtype),
+        "revenue": [20.0, 50.0, 70.0, -10.0],
+    })
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+@pytest.mark.parametrize("channels", ["str", "category"])
+@pytest.mark.parametrize("times", ["str", "datetime", "tz-aware"])
+def test_daily_revenue_sums_net_amounts_per_day_and_channel_by_hand(shuffle, channels, times):
+    orders = _ORDERS.sample(frac=1.0, random_state=3) if shuffle else _ORDERS
+    orders = orders.assign(channel=orders["channel"].astype(channels))
+    if times != "str":
+        ts = pd.to_datetime(orders["order_ts"])
+        # tz-aware times keep their local clock: 23:30+08:00 stays on 03-02
+        orders = orders.assign(order_ts=ts.dt.tz_localize("Asia/Shanghai") if times == "tz-aware" else ts)
+    before = orders.copy()
+    assert_frame_equal(daily_revenue(orders), _expected_daily())
+    assert_frame_equal(orders, before)  # the input is not mutated
+
+
+def test_daily_revenue_keeps_integer_channel_ids_and_custom_columns():
+    orders = pd.DataFrame({"ts": ["2024-01-02", "2024-01-01", "2024-01-02"], "src": [7, 3, 7],
+                           "paid": [1.5, 2.0, 2.5]})
+    # 01-01: channel 3 -> 2.0; 01-02: channel 7 -> 1.5 + 2.5 = 4.0
+    expected = pd.DataFrame({"date": pd.to_datetime(["2024-01-01", "2024-01-02"]).astype("datetime64[ns]"),
+                             "channel": [3, 7], "revenue": [2.0, 4.0]})
+    got = daily_revenue(orders, ts_col="ts", channel_col="src", amount_col="paid")
+    assert_frame_equal(got, expected)
+
+
+def test_daily_revenue_of_no_attributable_rows_is_empty():
+    for orders in (_ORDERS.iloc[:0], _ORDERS.assign(channel=None)):
+        got = daily_revenue(orders)
+        assert list(got.columns) == ["date", "channel", "revenue"] and len(got) == 0
+        assert got["date"].dtype == "datetime64[ns]" and got["revenue"].dtype == "float64"
+
+
+def test_daily_revenue_errors_are_explained():
+    with pytest.raises(AnalyticsInputError, match=r"daily_revenue needs the column\(s\) channel\. Found: "
+                                                  r"customer_id, order_ts, amount\. Rename or map"):
+        daily_revenue(_ORDERS.drop(columns="channel"))
+    with pytest.raises(AnalyticsInputError, match=r"daily_revenue: the column 'amount' must be numeric"):
+        daily_revenue(_ORDERS.assign(amount="n/a"))
+    with pytest.raises(AnalyticsInputError, match=r"daily_revenue: the column 'order_ts' holds values "
+                                                  r"that are not dates or times"):
+        daily_revenue(_ORDERS.assign(order_ts="yesterday"))
+
+
+def test_response_points_are_the_spend_days_with_their_revenue_by_hand():
+    spend = pd.DataFrame({
+        "date": ["2024-03-02", "2024-03-01", "2024-03-01", "2024-03-03", "2024-03-01"],
+        "channel": pd.Categorical(["a", "a", "b", "b", "a"]),
+        "spend": [20.0, 10.0, 0.0, 8.0, 5.0],
+    })
+    revenue = pd.DataFrame({
+        "date": ["2024-03-01", "2024-03-02", "2024-03-02", "2024-03-02", "2024-03-01", "2024-02-28"],
+        "channel": ["a", "a", "a", "b", "c", "a"],
+        "revenue": [100.0, 40.0, 10.0, 7.0, 99.0, 1.0],
+    })
+    # a: 03-01 spend 10 + 5 (two campaign rows) = 15, revenue 100; 03-02 spend 20, revenue 40 + 10;
+    # b: 03-01 spend 0, no revenue; 03-03 spend 8, no revenue (b's 7 on 03-02 has no spend row);
+    # c has no spend row and 02-28 lies before the spend history: both left out
+    expected = pd.DataFrame({
+        "date": pd.to_datetime(["2024-03-01", "2024-03-02", "2024-03-01", "2024-03-03"]).astype(
+            "datetime64[ns]"),
+        "channel": pd.Series(["a", "a", "b", "b"], dtype="str"),
+        "spend": [15.0, 20.0, 0.0, 8.0],
+        "revenue": [100.0, 50.0, 0.0, 0.0],
+    })
+    assert_frame_equal(response_points(spend, revenue), expected)
+    assert_frame_equal(response_points(spend.iloc[::-1], revenue.iloc[::-1]), expected)
+    no_revenue = response_points(spend, revenue.iloc[:0])
+    assert no_revenue["revenue"].tolist() == [0.0] * 4
+    assert len(response_points(spend.iloc[:0], revenue)) == 0
+
+
+def test_response_points_match_the_fit_points():
+    spend, revenue = _history({"search": TRUE["search"]}, days=30)
+    points = response_points(spend, revenue)
+    assert (points["channel"] == "search").all()
+    assert fit_report(spend, revenue).loc[0, "points"] == len(points) == 30
+    assert points["spend"].tolist() == spend["spend"].tolist()
+    assert points["revenue"].tolist() == revenue["revenue"].tolist()
+
+
+def test_response_points_errors_are_explained():
+    spend = pd.DataFrame({"date": ["2024-01-01"], "channel": ["a"], "spend": [1.0]})
+    with pytest.raises(AnalyticsInputError, match=r"response_points \(revenue\) needs the column\(s\) "
+                                                  r"revenue\. Found: date, channel, amount\."):
+        response_points(spend, pd.DataFrame({"date": [], "channel": [], "amount": []}))
+    with pytest.raises(AnalyticsInputError, match=r"response_points \(spend\) needs the column\(s\) "
+                                                  r"spend\. Found: date, channel\."):
+        response_points(spend[["date", "channel"]], spend)
