@@ -43,6 +43,16 @@ _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _BAD_ROW_SAMPLE = 20
 _EXAMPLES = 5
 _QUERY = re.compile(r"^\(?\s*(select|with)\b", re.IGNORECASE)
+# Sniffing mixed encodings: lines with a byte >= 0x80, and lines of ASCII plus two or more three-byte
+# UTF-8 sequences (e.g. Chinese text in UTF-8; about 1 in 4,000 GBK lines of three-character names
+# match by chance).
+_NON_ASCII_LINE = re.compile(rb"^[^\n]*[\x80-\xff]", re.MULTILINE)
+_UTF8_CJK_LINE = re.compile(rb"^[\x00-\x09\x0b-\x7f]*(?:[\xe0-\xef][\x80-\xbf]{2}[\x00-\x09\x0b-\x7f]*){2,}$",
+                            re.MULTILINE)
+
+#: Largest source read_raw / load_table accept by default: Streamlit's server.maxUploadSize (200 MB in
+#: .streamlit/config.toml; Streamlit counts a MB as 2**20 bytes). Bigger data goes through load_sql.
+MAX_UPLOAD_BYTES = 200 * 2**20
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,8 +70,8 @@ class LoadResult:
       ``rows_loaded``: rows of ``frame`` (fewer than read minus dropped when line items were summed).
     - ``bad_rows``: up to 20 dropped rows per reason: ``row``, ``reason``, then the source columns as
       read. ``row`` is the row number as a spreadsheet shows it (CSV/TXT/Excel: header = row 1, first
-      data row = row 2; a quoted value spanning lines counts once); Parquet and SQL: record number
-      from 1.
+      data row = row 2; a quoted value spanning lines counts once; blank lines of a text file are
+      skipped and not counted); Parquet and SQL: record number from 1.
     - ``aggregated_line_items``: True when line items were summed to orders.
     """
 
@@ -90,11 +100,12 @@ class _Source:
 
 # ---------------------------------------------------------------------------------------------- reading
 
-def read_raw(source, *, name: str | None = None) -> pd.DataFrame:
+def read_raw(source, *, name: str | None = None, max_bytes: int = MAX_UPLOAD_BYTES) -> pd.DataFrame:
     """Read a CSV / TSV / TXT, Excel .xlsx or Parquet file as it is, without mapping or cleaning.
 
     ``source``: a path, or a file-like object such as Streamlit's UploadedFile (its ``.name`` gives
-    the format); ``name`` overrides the file name used for the format and in messages. The format
+    the format); ``name`` overrides the file name used for the format and in messages; ``max_bytes``:
+    a larger source is refused (default ``MAX_UPLOAD_BYTES``, the upload limit). The format
     comes from the extension, else from the content (Parquet "PAR1", xlsx zip magic, else text).
     Text: encoding UTF-8 (with or without BOM), UTF-16 with BOM, GBK/GB18030, else charset-normalizer's
     best guess; delimiter sniffed among , ; TAB |; quoted newlines allowed; every value a string
@@ -102,11 +113,20 @@ def read_raw(source, *, name: str | None = None) -> pd.DataFrame:
     date cells read "2024-01-05 13:00:00"). Parquet keeps its typed columns. Headers become strings.
     The index is the source row number (see ``LoadResult.bad_rows``).
     """
-    return _read(source, name)[0]
+    _check_max_bytes(max_bytes, where="read_raw")
+    return _read(source, name, max_bytes)[0]
 
 
-def _read(source, name: str | None) -> tuple[pd.DataFrame, str]:
-    src = _open(source, name)
+def _check_max_bytes(max_bytes: object, *, where: str) -> None:
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
+        raise AnalyticsInputError(
+            f"The 'max_bytes' parameter of {where} must be a positive whole number of bytes, e.g. "
+            f"{MAX_UPLOAD_BYTES} (the upload limit). Got {max_bytes!r} instead."
+        )
+
+
+def _read(source, name: str | None, max_bytes: int) -> tuple[pd.DataFrame, str]:
+    src = _open(source, name, max_bytes)
     if not src.head:
         raise AnalyticsInputError(f"{src.label} is empty (0 bytes). Export the data again with a "
                                   "header row and at least one data row.")
@@ -122,22 +142,41 @@ def _read(source, name: str | None) -> tuple[pd.DataFrame, str]:
     return frame, src.label
 
 
-def _open(source, name: str | None) -> _Source:
+def _open(source, name: str | None, max_bytes: int) -> _Source:
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         if not path.is_file():
             raise AnalyticsInputError(f"read_raw: file not found: {path}. Check the path and that "
                                       "the file exists.")
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise _too_big(name or path.name, max_bytes, size)
         with path.open("rb") as handle:
             head = handle.read(_SAMPLE_BYTES + 1)
         return _Source(name or path.name, path, None, head[:_SAMPLE_BYTES], len(head) <= _SAMPLE_BYTES)
     if hasattr(source, "getvalue") or hasattr(source, "read"):
-        data = source.getvalue() if hasattr(source, "getvalue") else source.read()
+        data = source.getvalue() if hasattr(source, "getvalue") else source.read(max_bytes + 1)
         data = data.encode("utf-8") if isinstance(data, str) else bytes(data)
         label = name or Path(str(getattr(source, "name", "") or "")).name or "the uploaded file"
+        if len(data) > max_bytes:
+            raise _too_big(label, max_bytes, len(data) if hasattr(source, "getvalue") else None)
         return _Source(label, None, data, data[:_SAMPLE_BYTES], len(data) <= _SAMPLE_BYTES)
     raise AnalyticsInputError("read_raw needs a file path or a file-like object (with .read()). "
                               f"Got {type(source).__name__} instead.")
+
+
+def _too_big(label: str, max_bytes: int, size: int | None) -> AnalyticsInputError:
+    """``size`` None: a stream read up to the limit only."""
+    what = f"is {_bytes(size)}, over" if size is not None else "is over"
+    return AnalyticsInputError(
+        f"{label} {what} the upload limit of {_bytes(max_bytes)}. Split the file into parts below the "
+        "limit (e.g. one per month) and load each, or load the data into a database and use the SQL "
+        "source."
+    )
+
+
+def _bytes(n: int) -> str:
+    return f"{n / 2**20:,.4g} MB" if n >= 2**20 else f"{n:,} bytes"
 
 
 def _format(src: _Source) -> str:
@@ -182,10 +221,30 @@ def _read_text(src: _Source) -> pd.DataFrame:
     if len(_CONTROL.findall(sample)) > len(sample) / 100:
         raise _binary(src)
     sep = _delimiter(sample, complete=src.complete)
+    try:
+        return _parse_text(src, sep, encoding)
+    except AnalyticsInputError:
+        raise
+    except UnicodeDecodeError as exc:
+        if encoding != "utf-8" or src.complete or not src.head.isascii():
+            raise _unparsable(src, encoding, sep, exc) from None
+        error = exc  # only the first MiB was sniffed, all ASCII: GBK exports may start like that
+    except (ValueError, LookupError) as exc:
+        raise _unparsable(src, encoding, sep, exc) from None
+    try:
+        return _parse_text(src, sep, "gb18030")
+    except (ValueError, LookupError):
+        raise _unparsable(src, encoding, sep, error) from None
+
+
+def _parse_text(src: _Source, sep: str, encoding: str) -> pd.DataFrame:
+    """pandas' pyarrow reader, else its C reader; their errors (ValueError, LookupError) propagate."""
     options = dict(sep=sep, encoding="utf-8" if encoding == "utf-8-sig" else encoding, dtype=str,
                    keep_default_na=False, na_values=[""])
     try:
-        return pd.read_csv(src.handle(), engine="pyarrow", **options)
+        frame = pd.read_csv(src.handle(), engine="pyarrow", **options)
+        if not _ends_in_open_quote(frame):
+            return frame
     except (ValueError, LookupError, pa.ArrowException):
         pass  # e.g. a quoted newline across pyarrow's blocks: the C engine reads it
     try:
@@ -193,12 +252,22 @@ def _read_text(src: _Source) -> pd.DataFrame:
     except pd.errors.EmptyDataError:
         raise AnalyticsInputError(f"{src.label} has no header row (the file is blank). Export the "
                                   "data again with a header row.") from None
-    except (ValueError, LookupError) as exc:
-        raise AnalyticsInputError(
-            f"{src.label} could not be read as {encoding} text separated by {sep!r} ({_flat(exc)}). "
-            "Check that every row has as many values as the header and that quotes are balanced, "
-            "or save it as CSV UTF-8."
-        ) from None
+
+
+def _ends_in_open_quote(frame: pd.DataFrame) -> bool:
+    """True if a value of the last row spans lines: pyarrow reads a quote left open up to the end of
+    the file as one value (swallowing every later row); the C reader rejects it, or confirms it."""
+    if not len(frame):
+        return False
+    return any(isinstance(v, str) and ("\n" in v or "\r" in v) for v in frame.iloc[-1])
+
+
+def _unparsable(src: _Source, encoding: str, sep: str, exc: BaseException) -> AnalyticsInputError:
+    return AnalyticsInputError(
+        f"{src.label} could not be read as {encoding} text separated by {sep!r} ({_flat(exc)}). "
+        "Check that every row has as many values as the header and that quotes are balanced, "
+        "or save it as CSV UTF-8."
+    )
 
 
 def _flat(exc: BaseException) -> str:
@@ -221,18 +290,38 @@ def _encoding(src: _Source) -> str:
         return "utf-16"
     if b"\x00" in head:
         raise _binary(src)
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            codecs.getincrementaldecoder(encoding)().decode(head, final=src.complete)
-            return encoding
-        except UnicodeDecodeError:
-            continue
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=src.complete)
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        _refuse_mixed_encodings(src, exc.start)
+    try:
+        codecs.getincrementaldecoder("gb18030")().decode(head, final=src.complete)
+        return "gb18030"
+    except UnicodeDecodeError:
+        pass
     guesses = charset_normalizer.from_bytes(head[:65536])
     if not guesses:
         raise _binary(src)
     # A guess is only taken if it keeps the delimiters, quotes and newlines (on tiny samples
     # charset-normalizer may pick a multi-byte code page that swallows them); latin-1 decodes anything.
     return next((g.encoding for g in guesses if _keeps_structure(head, g.encoding)), "latin-1")
+
+
+def _refuse_mixed_encodings(src: _Source, bad_at: int) -> None:
+    """Raise if the sample, not UTF-8 at byte ``bad_at``, still has lines of (e.g. Chinese) text in
+    UTF-8, at least 2 and 1% of its non-ASCII lines (two exports joined): read as one encoding, the
+    rows of the other would be garbled without notice."""
+    n_utf8 = len(_UTF8_CJK_LINE.findall(src.head))
+    if n_utf8 < 2 or n_utf8 * 100 < len(_NON_ASCII_LINE.findall(src.head)):
+        return
+    first = _UTF8_CJK_LINE.search(src.head).start()
+    utf8_line, bad_line = (src.head.count(b"\n", 0, at) + 1 for at in (first, bad_at))
+    raise AnalyticsInputError(
+        f"{src.label} mixes two text encodings: some lines are UTF-8 (e.g. line {utf8_line}) and "
+        f"others are not (e.g. line {bad_line}). This happens when exports from different systems "
+        "are joined. Save each part as CSV UTF-8 and join them again."
+    )
 
 
 def _keeps_structure(head: bytes, encoding: str) -> bool:
@@ -262,20 +351,21 @@ def _delimiter(sample: str, *, complete: bool) -> str:
 # ---------------------------------------------------------------------------------------------- loading
 
 def load_table(source, kind: str, *, mapping: Mapping[str, str | None] | None = None,
-               timezone: str | None = None) -> LoadResult:
+               timezone: str | None = None, max_bytes: int = MAX_UPLOAD_BYTES) -> LoadResult:
     """Read a file and load it as the canonical ``kind`` table ("orders", "events" or "spend").
 
     source: a path or file-like object (see ``read_raw``). ``mapping``: canonical field -> source
     column, overriding the suggestions of ``analytics.mapping.suggest_mapping`` (a value of None
     un-maps the field). ``timezone``: None keeps the local clock time of values with a UTC offset; an
     IANA name (e.g. "Asia/Shanghai") converts them to that zone (naive values are kept as written).
+    ``max_bytes``: a larger source is refused (default ``MAX_UPLOAD_BYTES``, the upload limit).
 
     Rows are dropped and counted under the first reason that applies, checked column by column:
     orders customer_id, order_id (when mapped), order_ts, amount; events user_id, event_ts,
     event_name; spend date, channel, spend (missing id / label, missing or unparseable time,
     missing or non-numeric number); then (orders) a duplicate order_id among rows with amount >= 0
     (the first row is kept; refunds, i.e. negative amounts, may repeat their order's id). Zero
-    amounts and future dates are kept (future dates are reported).
+    amounts, future dates and negative spend (credits) are kept (the last two are reported).
 
     Line items (``unit_price`` mapped and no amount, or amount + quantity + unit_price with repeating
     order ids) become one row per order, in first-seen order: amount = sum of quantity x unit_price
@@ -285,12 +375,13 @@ def load_table(source, kind: str, *, mapping: Mapping[str, str | None] | None = 
 
     Returns a LoadResult (see there); ``rows_loaded`` counts orders after aggregation.
 
-    Raises AnalyticsInputError for an empty, header-only, binary or unsupported file, a missing
-    required column, an unknown mapping, or no usable row.
+    Raises AnalyticsInputError for an empty, header-only, binary, unsupported or too large file, a
+    missing required column, a mapped column of lists, an unknown mapping, or no usable row.
     """
     require_choice(kind, KINDS, name="kind", where="load_table")
     _check_timezone(timezone, where="load_table")
-    raw, label = _read(source, None)
+    _check_max_bytes(max_bytes, where="load_table")
+    raw, label = _read(source, None, max_bytes)
     return _load(raw, kind, label=label, mapping=mapping, timezone=timezone, where="load_table")
 
 
@@ -315,6 +406,7 @@ def _load(raw: pd.DataFrame, kind: str, *, label: str, mapping, timezone, where:
     used = _resolve_mapping(raw.columns, kind, mapping, label=label, where=where)
     lines = _is_line_items(raw, used)
     _require_fields(raw.columns, used, kind, lines=lines, label=label)
+    _require_flat(raw, used, lines=lines, label=label)
     work, notes = _clean(raw, used, kind, lines=lines, timezone=timezone)
     drops = _drops(work, kind, lines=lines)
     keep = _keep(drops, len(work), kind=kind, label=label, used=used)
@@ -405,6 +497,24 @@ def _require_fields(columns, used, kind: str, *, lines: bool, label: str) -> Non
     )
 
 
+def _require_flat(raw: pd.DataFrame, used: Mapping[str, str], *, lines: bool, label: str) -> None:
+    """Raise if a used column holds lists or records (Parquet / SQL nested types), judged by its
+    first value: read as text they would become labels like "['a' 'b']"."""
+    for field, column in used.items():
+        values = raw[column]
+        if values.dtype != object or (lines and field == "amount"):
+            continue
+        first = values.first_valid_index()
+        value = None if first is None else values[first]
+        if isinstance(value, (list, tuple, set, dict, np.ndarray)):
+            what = "records (key-value maps)" if isinstance(value, dict) else "lists"
+            raise AnalyticsInputError(
+                f"{label}: the column '{column}' (used as {field}) holds {what}, not single values. "
+                f"Choose another column for {field} in the column mapping, or none (mapping="
+                f"{{'{field}': None}}), or flatten the column before exporting."
+            )
+
+
 def _clean(raw, used, kind: str, *, lines: bool, timezone) -> tuple[pd.DataFrame, list]:
     """Coerce each mapped column -> (work frame indexed like ``raw``, [(field, Note)])."""
     parts, notes = {}, []
@@ -424,17 +534,26 @@ def _clean(raw, used, kind: str, *, lines: bool, timezone) -> tuple[pd.DataFrame
 
 def _coerce(values: pd.Series, field: str, kind: str, *, timezone,
             dropping: bool) -> tuple[pd.Series, list[Note]]:
-    """One raw column -> (canonical values, notes). ``dropping``: bad values drop the row (no note)."""
+    """One raw column -> (canonical values, notes). ``dropping``: bad values drop the row (no note);
+    negative spend is kept and noted."""
     if field == TIME_COLUMNS[kind]:
         times, notes = parse_timestamp(values, timezone=timezone)
         return _whole_days(times, notes) if kind == "spend" else (times, notes)
     if field in ID_COLUMNS or field in LABEL_COLUMNS:
         return as_text(values), []
     numbers = parse_amount(values)
+    notes = []
+    if field == "spend":
+        credits = np.flatnonzero(numbers.to_numpy() < 0)
+        if len(credits):
+            notes.append(Note("had a negative spend: kept as a credit that lowers the day's spend; "
+                              "check it", credits))
     if dropping:
-        return numbers, []
+        return numbers, notes
     lost = np.flatnonzero(numbers.isna().to_numpy() & as_text(values).notna().to_numpy())
-    return numbers, [Note("had values that are not numbers: set to missing", lost)] if len(lost) else []
+    if len(lost):
+        notes.append(Note("had values that are not numbers: set to missing", lost))
+    return numbers, notes
 
 
 def _whole_days(times: pd.Series, notes: list[Note]) -> tuple[pd.Series, list[Note]]:

@@ -98,7 +98,8 @@ def steps(data: Dataset, folder: Path) -> list[tuple[str, int, Callable[[], obje
     total = sum(current.values())
     bounds = {c: (0.5 * v, 2.0 * v) for c, v in current.items() if c in curves}
     return [
-        ("load orders CSV (load_table)", len(orders), lambda: load_table(folder / "orders.csv", "orders")),
+        ("load orders CSV (load_table)", len(orders),
+         lambda: load_table(folder / "orders.csv", "orders", max_bytes=2**40)),
         ("load orders Parquet", len(orders), lambda: conform(pd.read_parquet(folder / "orders.parquet"), "orders")),
         ("load events Parquet", len(events), lambda: conform(pd.read_parquet(folder / "events.parquet"), "events")),
         ("RFM table + scores", len(orders), lambda: rfm.score(rfm.rfm_table(orders))),

@@ -2,14 +2,18 @@
 
 import codecs
 import io
+import re
+import tomllib
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 import sqlalchemy as sa
 
 from analytics import AnalyticsInputError
-from analytics.io import LoadResult, load_sql, load_table, read_raw
+from analytics.io import MAX_UPLOAD_BYTES, LoadResult, load_sql, load_table, read_raw
 
 NAN = np.nan
 DUPLICATE = ("Dropped 1 row with duplicate order_id (column 'order_id'): kept the first row of each "
@@ -146,6 +150,83 @@ def test_same_table_loads_the_same_from_every_format(tmp_path, fmt):
     pd.testing.assert_frame_equal(load_table(path, "orders").frame,
                                   _orders(["a", "b"], ["2024-01-05 10:00", "2024-01-06"],
                                           [1200.0, -3.0], order_id=["01", "02"]))
+
+
+def test_gbk_file_whose_first_mebibyte_is_plain_ascii_loads(tmp_path):
+    # 70,000 ASCII rows of 19-23 bytes (> 1 MiB, the sniffed sample) before two GBK rows: the
+    # sample is valid UTF-8, the file is not; it is GBK. Total 70,000 x 1 + 2 x 2 = 70,004.
+    text = ("customer_id,order_ts,amount,channel\n"
+            + "".join(f"c{i},2024-01-05,1,ads\n" for i in range(70_000))
+            + "x1,2024-01-06,2,抖音\nx2,2024-01-06,2,微信\n")
+    result = load_table(_write(tmp_path, "late.csv", text, "gbk"), "orders")
+    assert (result.rows_read, result.rows_loaded, result.problems) == (70_002, 70_002, [])
+    assert result.frame["amount"].sum() == 70_004
+    assert result.frame["channel"].tolist()[-3:] == ["ads", "抖音", "微信"]
+
+
+def test_utf8_file_with_gbk_after_its_first_mebibyte_is_refused_not_garbled(tmp_path):
+    # The sample holds Chinese in UTF-8, so the GBK row further down is not a reason to read the
+    # whole file as GBK (which would garble every UTF-8 row without notice).
+    data = ("customer_id,order_ts,amount,channel\n"
+            + "".join(f"c{i},2024-01-05,1,抖音\n" for i in range(50_000))).encode()
+    path = tmp_path / "tail.csv"
+    path.write_bytes(data + "x1,2024-01-06,2,微信\n".encode("gbk"))
+    with pytest.raises(AnalyticsInputError, match=r"^tail.csv could not be read as utf-8 text separated by "
+                       r"',' \(.*'utf-8' codec can't decode byte.*\). Check that every row"):
+        load_table(path, "orders")
+
+
+def test_lines_in_utf8_and_gbk_in_one_file_are_refused_naming_a_line_of_each(tmp_path):
+    # Lines 2-3 GBK (first undecodable byte on line 2), lines 4-5 Chinese in UTF-8.
+    path = tmp_path / "joined.csv"
+    path.write_bytes("customer_id,order_ts,amount,channel\nc1,2024-01-05,1,微信\nc2,2024-01-05,1,微信\n"
+                     .encode("gbk") + "c3,2024-01-06,1,抖音\nc4,2024-01-06,1,抖音\n".encode())
+    with pytest.raises(AnalyticsInputError, match=r"^joined.csv mixes two text encodings: some lines are "
+                       r"UTF-8 \(e.g. line 4\) and others are not \(e.g. line 2\). This happens when "
+                       r"exports from different systems are joined. Save each part as CSV UTF-8"):
+        load_table(path, "orders")
+
+
+def test_gbk_lines_that_happen_to_be_valid_utf8_do_not_make_a_file_mixed(tmp_path):
+    # "唷班啊" in GBK (E0 A1 B0 E0 B0 A1) is also valid UTF-8. Two such lines among 300 lines with
+    # Chinese text are under 1%: the file is GBK, every value decodes as written.
+    text = ("customer_id,order_ts,amount,category\n"
+            + "".join(f"u{i},2024-01-05,1,张三\n" for i in range(298)) + "u298,2024-01-05,1,唷班啊\n"
+            + "u299,2024-01-05,1,唷班啊\n")
+    result = load_table(_write(tmp_path, "names.csv", text, "gbk"), "orders")
+    assert result.frame["category"].tolist() == ["张三"] * 298 + ["唷班啊"] * 2
+
+
+def test_a_quote_left_open_is_refused_instead_of_swallowing_the_rows_after_it(tmp_path):
+    # Read leniently, rows 3 and 4 would become part of row 2's category and vanish from the count.
+    text = ('customer_id,order_ts,amount,category\nc1,2024-01-05,10,"oops\nc2,2024-01-06,20,x\n'
+            'c3,2024-01-07,30,y\n')
+    with pytest.raises(AnalyticsInputError, match=r"^open.csv could not be read as utf-8 text separated by "
+                       r"',' \(.*EOF inside string.*\). Check that every row has as many values as the "
+                       r"header and that quotes are balanced"):
+        load_table(_write(tmp_path, "open.csv", text), "orders")
+
+
+def test_a_closed_quoted_newline_in_the_last_row_still_loads(tmp_path):
+    text = 'customer_id,order_ts,amount,category\nc1,2024-01-05,10,x\nc2,2024-01-06,20,"two\nlines"\n'
+    result = load_table(_write(tmp_path, "last.csv", text), "orders")
+    pd.testing.assert_frame_equal(result.frame, _orders(["c1", "c2"], ["2024-01-05", "2024-01-06"],
+                                                        [10.0, 20.0], category=["x", "two\nlines"]))
+
+
+@pytest.mark.parametrize(("column", "values", "what"), [
+    ("channel", pa.array([None, ["ads", "kol"]], pa.list_(pa.string())), "lists"),
+    ("region", pa.array([{"city": "Hangzhou"}, {"city": "Ningbo"}]), r"records \(key-value maps\)"),
+])
+def test_a_used_column_of_lists_or_records_is_refused(tmp_path, column, values, what):
+    path = tmp_path / "nested.parquet"
+    pa.parquet.write_table(pa.table({"customer_id": ["c1", "c2"], "order_ts": ["2024-01-05", "2024-01-06"],
+                                     "amount": [1.0, 2.0], column: values}), path)
+    with pytest.raises(AnalyticsInputError, match=rf"^nested.parquet: the column '{column}' \(used as "
+                       rf"{column}\) holds {what}, not single values. Choose another column for {column} "
+                       rf"in the column mapping, or none \(mapping=\{{'{column}': None\}}\)"):
+        load_table(path, "orders")
+    assert load_table(path, "orders", mapping={column: None}).rows_loaded == 2
 
 
 def test_file_like_objects_use_their_name_or_content_for_the_format(tmp_path):
@@ -346,6 +427,15 @@ def test_spend_dates_become_days_and_counts_accept_separators(tmp_path):
     ]
 
 
+def test_negative_spend_is_kept_as_a_credit_and_reported(tmp_path):
+    # Ad platforms book credits as negative cost: kept (the day's total goes down), but flagged.
+    text = "date,channel,spend\n2024-01-05,ads,100\n2024-01-06,ads,-30\n2024-01-06,kol,-5\n"
+    result = load_table(_write(tmp_path, "credits.csv", text), "spend")
+    assert result.frame["spend"].tolist() == [100.0, -30.0, -5.0]
+    assert result.problems == ["spend (column 'spend'): 2 rows had a negative spend: kept as a credit "
+                               "that lowers the day's spend; check it (e.g. rows 3, 4)."]
+
+
 # ------------------------------------------------------------------------------------------- errors
 
 def test_unknown_kind_and_timezone_are_rejected(tmp_path):
@@ -419,6 +509,59 @@ def test_bad_files_raise_with_what_and_how_to_fix(tmp_path, name, content, messa
     path.write_bytes(content)
     with pytest.raises(AnalyticsInputError, match=message):
         load_table(path, "orders")
+
+
+def test_upload_limit_default_is_the_streamlit_max_upload_size():
+    config = tomllib.loads((Path(__file__).parents[2] / ".streamlit" / "config.toml").read_text())
+    assert MAX_UPLOAD_BYTES == config["server"]["maxUploadSize"] * 2**20  # Streamlit's MB is 2**20 bytes
+    assert MAX_UPLOAD_BYTES == 200 * 2**20
+
+
+class _Stream:
+    """A readable stream without getvalue(): only max_bytes + 1 bytes are read from it."""
+
+    def __init__(self, data: bytes):
+        self.data, self.asked = data, []
+
+    def read(self, size=-1):
+        self.asked.append(size)
+        return self.data if size < 0 else self.data[:size]
+
+
+def test_sources_over_max_bytes_are_refused_with_the_limit_and_what_to_do(tmp_path):
+    text = "customer_id,order_ts,amount\nc1,2024-01-05,1\n"  # 28 + 16 = 44 bytes
+    path = _write(tmp_path, "a.csv", text)
+    fix = (r"Split the file into parts below the limit \(e.g. one per month\) and load each, or load the "
+           r"data into a database and use the SQL source.$")
+    with pytest.raises(AnalyticsInputError, match=r"^a.csv is 44 bytes, over the upload limit of 43 bytes. "
+                       + fix):
+        load_table(path, "orders", max_bytes=43)
+    upload = io.BytesIO(text.encode())
+    upload.name = "up.csv"
+    with pytest.raises(AnalyticsInputError, match=r"^up.csv is 44 bytes, over the upload limit of 43 "
+                       r"bytes. " + fix):
+        read_raw(upload, max_bytes=43)
+    stream = _Stream(text.encode())
+    with pytest.raises(AnalyticsInputError, match=r"^s.csv is over the upload limit of 43 bytes. " + fix):
+        read_raw(stream, name="s.csv", max_bytes=43)
+    assert stream.asked == [44]
+    assert load_table(path, "orders", max_bytes=44).rows_loaded == 1  # exactly at the limit
+
+
+def test_limits_in_mebibytes_are_stated_in_mb(tmp_path):
+    path = _write(tmp_path, "big.csv", "customer_id,order_ts,amount\n" + "c1,2024-01-05,1\n" * 140_000)
+    # 28 + 140,000 x 16 = 2,240,028 bytes = 2.136 MB; limit 2 MB.
+    with pytest.raises(AnalyticsInputError, match=r"^big.csv is 2.136 MB, over the upload limit of 2 MB."):
+        read_raw(path, max_bytes=2 * 2**20)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "200"])
+def test_max_bytes_must_be_a_positive_whole_number(tmp_path, bad):
+    path = _write(tmp_path, "a.csv", "customer_id,order_ts,amount\nc1,2024-01-05,1\n")
+    with pytest.raises(AnalyticsInputError, match=rf"^The 'max_bytes' parameter of load_table must be a "
+                       rf"positive whole number of bytes, e.g. 209715200 \(the upload limit\). Got "
+                       rf"{re.escape(repr(bad))} instead.$"):
+        load_table(path, "orders", max_bytes=bad)
 
 
 def test_read_raw_rejects_missing_paths_and_other_objects(tmp_path):
@@ -509,17 +652,18 @@ def test_load_sql_bad_url_and_missing_sqlite_file(tmp_path):
     assert not (tmp_path / "missing.db").exists()
 
 
-@pytest.mark.parametrize("url", [
-    "postgresql://alice:s3cr3t-pw@127.0.0.1:1/shop",           # driver (psycopg2) not installed
-    "postgresql+nosuchdriver://alice:s3cr3t-pw@127.0.0.1:1/shop",  # unknown driver name
+@pytest.mark.parametrize(("url", "reason"), [
+    ("mysql://alice:s3cr3t-pw@127.0.0.1:1/shop", "the database driver for mysql"),  # driver not installed
+    ("postgresql+nosuchdriver://alice:s3cr3t-pw@127.0.0.1:1/shop", "the database driver for postgresql"),
+    ("postgresql+psycopg://alice:s3cr3t-pw@127.0.0.1:1/shop", "could not"),  # nothing listens on port 1
 ])
-def test_load_sql_messages_never_contain_the_password(url):
+def test_load_sql_messages_never_contain_the_password(url, reason):
     with pytest.raises(AnalyticsInputError) as caught:
         load_sql(url, "orders", "orders")
     message = str(caught.value)
     assert "s3cr3t-pw" not in message
     assert "alice:***@127.0.0.1:1/shop" in message
-    assert "the database driver for postgresql" in message
+    assert reason in message
 
 
 def test_load_sql_connection_failure_and_unusable_options(tmp_path):
