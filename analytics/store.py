@@ -13,6 +13,7 @@ import os
 import re
 import secrets
 import shutil
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -23,6 +24,7 @@ from analytics.dataset import KINDS, Dataset, conform
 from analytics.errors import AnalyticsInputError
 
 _ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{22}$")
+STALE_STAGING_SECONDS = 3600  # a staging folder this old belongs to a save that was killed
 
 _metadata = sa.MetaData()
 _catalog = sa.Table(
@@ -64,6 +66,14 @@ class DatasetStore:
         url = url or os.environ.get("GROWTH_STORE_URL") or f"sqlite:///{self.root / 'catalog.sqlite'}"
         self.engine = sa.create_engine(url)
         _metadata.create_all(self.engine)
+        self._remove_stale_staging()
+
+    def _remove_stale_staging(self) -> None:
+        """Delete staging folders left by saves that were killed (older than STALE_STAGING_SECONDS)."""
+        cutoff = time.time() - STALE_STAGING_SECONDS
+        for folder in self.root.glob(".incoming-*"):
+            if folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder, ignore_errors=True)
 
     def save(self, dataset: Dataset, name: str) -> str:
         """Store ``dataset`` under a new id and return the id. ``name`` is shown in the sidebar."""
