@@ -42,11 +42,10 @@ _NEVER = np.iinfo(np.int64).max
 
 
 @dataclass(frozen=True)
-class _Grid:
-    """Customers placed on the grid of (group, cohort) rows; periods are relative to the first cohort.
+class _Layout:
+    """The grid of (group, cohort) rows by offsets; periods are relative to the first cohort.
 
-    Grid row r is (group r // n_periods, cohort r % n_periods). Customers without a cohort (refunds
-    only) point at a spare row ``n_rows`` that kernels drop.
+    Grid row r is (group r // n_periods, cohort r % n_periods).
     """
 
     period: str
@@ -54,15 +53,22 @@ class _Grid:
     n_periods: int  # relative periods 0..n_periods - 1; the last one contains asof
     ended: bool  # whether the last period has ended by the end of the asof day
     width: int  # offsets kept: 0..width - 1
-    row: np.ndarray  # per customer code: its grid row
     size: np.ndarray  # per grid row: customers in the cohort
-    pair_customer: np.ndarray  # distinct (customer, relative period) activity pairs, sorted
-    pair_period: np.ndarray
     labels: pd.Index | None  # the ``by`` values of the groups (None: one group)
 
     @property
     def n_rows(self) -> int:
         return len(self.size)
+
+
+@dataclass(frozen=True)
+class _Grid(_Layout):
+    """The layout with its customers placed on it. Customers without a cohort (refunds only) point at
+    a spare row ``n_rows`` that kernels drop."""
+
+    row: np.ndarray  # per customer code: its grid row
+    pair_customer: np.ndarray  # distinct (customer, relative period) activity pairs, sorted
+    pair_period: np.ndarray
 
 
 def retention(orders: pd.DataFrame, *, period: str = "M", mode: str = "on",
@@ -140,6 +146,63 @@ def activity_retention(events: pd.DataFrame, *, period: str = "M", mode: str = "
     return _long_frame(grid, _active(grid, mode), extra_name=None, extra=None, by=by)
 
 
+def retention_from_cells(cells: pd.DataFrame, *, asof, period: str = "M", mode: str = "on",
+                         measure: str = "customers", max_offset: int | None = None) -> pd.DataFrame:
+    """The long form of ``retention`` from per-(cohort, offset) aggregates computed elsewhere (in SQL by
+    ``analytics.pushdown.retention_sql``): the same shaping, observability and rates.
+
+    cells: one row per (cohort, offset) with activity, of the orders up to ``asof`` (a date: the
+    ``asof`` the aggregates were computed for, not None) -> the long form of ``retention``. Columns:
+    ``cohort`` (int, absolute period number of the cohort: days since 1970-01-01 for "D", Monday weeks
+    (day + 3) // 7 for "W", months since 1970-01 for "M"), ``offset`` (int >= 0), and by ``mode`` /
+    ``measure``: ``active`` (mode "on": customers of the cohort with an order in that offset),
+    ``last`` (mode "on_or_after": customers whose latest order falls in that offset), ``orders``
+    (orders in that offset) or ``revenue`` (net revenue of the cohort's customers in that offset;
+    refunds dated before a customer's first order in offset 0). Offset 0 holds every customer of the
+    cohort, so it gives the cohort size. Missing cells are zeros.
+    """
+    where = "retention_from_cells"
+    _check_grid_options(period, mode, max_offset, where=where)
+    require_choice(measure, MEASURES, name="measure", where=where)
+    counted = "active" if mode == "on" else "last"
+    require_columns(cells, ["cohort", "offset", counted, *{"orders": ["orders"],
+                                                           "revenue": ["revenue"]}.get(measure, [])],
+                    where=where)
+    _require_rows(cells, table="cells", where=where)
+    stamp, asof_day = _day_number(asof, name="asof", where=where)
+    cohort = cells["cohort"].to_numpy(dtype=np.int64)
+    offset = cells["offset"].to_numpy(dtype=np.int64)
+    asof_periods = _period_index(np.array([asof_day, asof_day + 1]), period)
+    base = int(cohort.min())
+    n_periods = int(asof_periods[0]) - base + 1
+    if (offset < 0).any() or (cohort + offset > asof_periods[0]).any():
+        raise AnalyticsInputError(
+            f"{where}: some cells lie after the period of asof {stamp.date()} or have a negative "
+            "offset. Compute the cells and pass asof for the same date."
+        )
+
+    def dense(column: str) -> np.ndarray:  # (relative cohort, offset) table of one column
+        table = np.zeros((n_periods, n_periods))
+        np.add.at(table, (cohort - base, offset), cells[column].to_numpy(dtype=np.float64))
+        return table
+
+    active = dense(counted)
+    if mode == "on_or_after":
+        active = np.cumsum(active[:, ::-1], axis=1)[:, ::-1]
+    size = active[:, 0].astype(np.int64)
+    width = n_periods if max_offset is None else min(n_periods, max_offset + 1)
+    layout = _Layout(period=period, base=base, n_periods=n_periods,
+                     ended=bool(asof_periods[0] != asof_periods[1]), width=width, size=size,
+                     labels=None)
+    extra = None
+    if measure == "orders":
+        extra = dense("orders")[:, :width]
+    elif measure == "revenue":
+        extra = np.cumsum(dense("revenue"), axis=1)[:, :width] / np.maximum(size, 1)[:, None]
+    return _long_frame(layout, active[:, :width], extra_name=_EXTRA_COLUMN[measure], extra=extra,
+                       by=None)
+
+
 def retention_matrix(long: pd.DataFrame, *, value: str = "rate") -> pd.DataFrame:
     """Pivot the long form of ``retention`` to the classic cohort table.
 
@@ -178,20 +241,90 @@ def average_curve(long: pd.DataFrame) -> pd.DataFrame:
     return sums
 
 
+def average_revenue_curve(long: pd.DataFrame) -> pd.DataFrame:
+    """Average LTV curve: cumulative revenue per customer over the cohorts observable at each offset.
+
+    long: the long form of ``retention(..., measure="revenue")`` -> one row per offset (per ``by``
+    value first when present): ``offset``, ``customers`` (int64, sum of the sizes of the cohorts
+    observable at that offset), ``revenue`` (float64 currency, their cumulative net revenue in offsets
+    0..k) and ``revenue_per_customer`` = revenue / customers (NaN when no cohort is observable), i.e.
+    the cohorts' curves weighted by cohort size.
+    """
+    require_columns(long, ("cohort", "offset", "size", "revenue_per_customer"),
+                    where="average_revenue_curve")
+    keys = [*_group_columns(long), "offset"]
+    per_customer = long["revenue_per_customer"]
+    parts = long[keys].assign(customers=long["size"].where(per_customer.notna(), 0),
+                              revenue=(per_customer * long["size"]).fillna(0.0))
+    sums = parts.groupby(keys, observed=True, sort=True).sum().reset_index()
+    sums["customers"] = sums["customers"].astype(np.int64)
+    sums["revenue_per_customer"] = sums["revenue"] / sums["customers"].where(sums["customers"] > 0)
+    return sums
+
+
+def cohorts_since(long: pd.DataFrame, start) -> pd.DataFrame:
+    """The cohorts whose period starts on or after ``start`` (a date): rows of ``long`` kept as they are.
+
+    long: a long retention frame (or any frame with a ``cohort`` column of period starts) -> the same
+    columns, fewer rows, fresh RangeIndex. Use it to show the cohorts acquired inside a date range
+    while acquisition stays the customer's first order ever: compute ``retention`` on the full
+    history with ``asof`` = the range end, then keep ``cohorts_since(long, range_start)``. A period
+    that starts before ``start`` (e.g. the month of a mid-month start) is left out.
+    """
+    where = "cohorts_since"
+    require_columns(long, ("cohort",), where=where)
+    first = np.datetime64(_day_number(start, name="start", where=where)[1], "D")
+    keep = np.flatnonzero(long["cohort"].to_numpy() >= first)
+    return long.take(keep).reset_index(drop=True)
+
+
+def below_target(long: pd.DataFrame, *, offset: int, rate: float) -> pd.DataFrame:
+    """Each cohort's retention at ``offset`` against a target ``rate`` (a share, e.g. 0.15).
+
+    long: the long form of ``retention`` -> one row per cohort (per ``by`` value first when present),
+    in the order of ``long``: ``cohort``, ``size``, ``rate`` (float64 retention at ``offset``, NaN when
+    that cell is not observable or not reached yet) and ``below`` (bool, rate < target; False when
+    the rate is NaN: a cohort is only flagged once it can be judged).
+    """
+    where = "below_target"
+    require_columns(long, ("cohort", "offset", "size", "rate"), where=where)
+    if not (isinstance(offset, (int, np.integer)) and not isinstance(offset, bool) and offset >= 0):
+        raise AnalyticsInputError(
+            f"The 'offset' parameter of {where} must be an integer >= 0. Got {offset!r} instead."
+        )
+    if not (isinstance(rate, (int, float, np.number)) and not isinstance(rate, bool)
+            and np.isfinite(rate)):
+        raise AnalyticsInputError(
+            f"The 'rate' parameter of {where} must be a finite number (a share such as 0.15). "
+            f"Got {rate!r} instead."
+        )
+    keys = [*_group_columns(long), "cohort"]
+    offsets = long["offset"].to_numpy()
+    cohorts = long.take(np.flatnonzero(offsets == 0))[[*keys, "size"]]
+    reached = long.take(np.flatnonzero(offsets == offset))[[*keys, "rate"]]
+    out = cohorts.merge(reached, on=keys, how="left", sort=False).reset_index(drop=True)
+    out["below"] = (out["rate"] < rate).to_numpy(dtype=bool)
+    return out
+
+
 def repeat_rate(orders: pd.DataFrame, *, days: int | Iterable[int] = (30, 90, 180), asof=None,
-                customer_col: str = "customer_id", ts_col: str = "order_ts",
+                start=None, customer_col: str = "customer_id", ts_col: str = "order_ts",
                 amount_col: str = "amount") -> pd.DataFrame:
     """Share of new customers who order again within ``days`` of their first order.
 
     orders: one row per order or refund -> one row per window in ``days`` (in the given order):
     ``days`` (int64), ``eligible`` (int64 customers whose first order day f satisfies
-    asof - f >= days, so the whole window is observed), ``repeaters`` (int64 eligible customers whose
-    second order falls on a day s with s - f <= days; a second order on the first day counts, refunds
-    never do, distinct ``order_id`` when present) and ``rate`` = repeaters / eligible (NaN when no
-    customer is eligible). Day counts are calendar-day differences; rows after ``asof`` are ignored.
+    asof - f >= days, so the whole window is observed, and f >= ``start`` when given),
+    ``repeaters`` (int64 eligible customers whose second order falls on a day s with s - f <= days;
+    a second order on the first day counts, refunds never do, distinct ``order_id`` when present)
+    and ``rate`` = repeaters / eligible (NaN when no customer is eligible). Day counts are
+    calendar-day differences; rows after ``asof`` are ignored. ``start`` (a date) keeps the customers
+    acquired on or after it: the first order ever is still read on all rows, so a customer who first
+    ordered before ``start`` is not new after it.
     """
     where = "repeat_rate"
     windows = _check_days(days, where=where)
+    start_day = None if start is None else _day_number(start, name="start", where=where)[1]
     require_columns(orders, (customer_col, ts_col, amount_col), where=where)
     _require_rows(orders, table="orders", where=where)
     cust, labels = prep.id_codes(orders[customer_col], where=where)
@@ -213,6 +346,8 @@ def repeat_rate(orders: pd.DataFrame, *, days: int | Iterable[int] = (30, 90, 18
     first, gap = first[buyers], second[buyers] - first[buyers]
     window = np.asarray(windows, dtype=np.int64)[:, None]
     eligible = asof_day - first >= window
+    if start_day is not None:
+        eligible &= first >= start_day
     repeaters = (eligible & (gap <= window)).sum(axis=1)
     eligible = eligible.sum(axis=1)
     return pd.DataFrame({
@@ -265,21 +400,26 @@ def _asof_day(asof, days: np.ndarray, counts: np.ndarray | None, *, what: str, w
                 f"{where}: there are no {what}. Negative amounts are refunds; check the amount column."
             )
         return int(np.max(days, where=counts if counts is not None else True, initial=-_NEVER))
-    try:
-        stamp = pd.Timestamp(asof)
-    except (ValueError, TypeError):
-        stamp = pd.NaT
-    if stamp is pd.NaT:
-        raise AnalyticsInputError(
-            f"The 'asof' parameter of {where} must be a date or time. Got {asof!r} instead."
-        )
-    day = int(np.datetime64(stamp.date(), "D").astype(np.int64))
+    stamp, day = _day_number(asof, name="asof", where=where)
     if np.min(days, where=counts if counts is not None else True, initial=_NEVER) > day:
         raise AnalyticsInputError(
             f"{where}: there are no {what} on or before asof {stamp.date()}. "
             "Choose a later asof or leave it empty to use the latest date in the data."
         )
     return day
+
+
+def _day_number(value, *, name: str, where: str) -> tuple[pd.Timestamp, int]:
+    """``value`` (a date, time or text) as (Timestamp, its calendar day number since 1970-01-01)."""
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        stamp = pd.NaT
+    if stamp is pd.NaT:
+        raise AnalyticsInputError(
+            f"The '{name}' parameter of {where} must be a date or time. Got {value!r} instead."
+        )
+    return stamp, int(np.datetime64(stamp.date(), "D").astype(np.int64))
 
 
 def _period_index(days: np.ndarray, period: str) -> np.ndarray:
@@ -389,7 +529,7 @@ def _active(grid: _Grid, mode: str) -> np.ndarray:
     return _by_offset(grid, np.cumsum(latest[:, ::-1], axis=1)[:, ::-1])
 
 
-def _long_frame(grid: _Grid, active: np.ndarray, *, extra_name: str | None,
+def _long_frame(grid: _Layout, active: np.ndarray, *, extra_name: str | None,
                 extra: np.ndarray | None, by: str | None) -> pd.DataFrame:
     """The shown part of the grid as the long frame (columns in the docstring of ``retention``)."""
     last = grid.n_periods - 1

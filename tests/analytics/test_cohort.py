@@ -9,7 +9,8 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from analytics import AnalyticsInputError, cohort
-from analytics.cohort import (activity_retention, average_curve, repeat_rate, retention,
+from analytics.cohort import (activity_retention, average_curve, average_revenue_curve,
+                              below_target, cohorts_since, repeat_rate, retention,
                               retention_matrix)
 
 # a: Jan 5 10, Feb 3 5, Mar 1 1          -> cohort Jan, orders in Jan, Feb, Mar
@@ -287,6 +288,120 @@ def test_average_curve_per_by_value():
     assert_frame_equal(got, expected)
 
 
+def test_average_revenue_curve_weights_cohort_ltv_by_size():
+    # asof Mar 31. Jan {a, b, d}: Jan 10 + 20 + 4 = 34, Feb +5 - 3 -> 36, Mar +1 + 6 -> 43.
+    # Feb {c}: 7, Mar 0 -> 7. Offset 0: (34 + 7) / 4; offset 1: (36 + 7) / 4; offset 2: Jan 43 / 3.
+    got = average_revenue_curve(retention(ORDERS, measure="revenue", asof="2024-03-31"))
+    expected = pd.DataFrame({"offset": np.array([0, 1, 2], dtype=np.int64),
+                             "customers": np.array([4, 4, 3], dtype=np.int64),
+                             "revenue": [41.0, 43.0, 43.0],
+                             "revenue_per_customer": [41 / 4, 43 / 4, 43 / 3]})
+    assert_frame_equal(got, expected)
+
+
+def test_average_revenue_curve_leaves_out_cells_that_are_not_observable():
+    # default asof Mar 15: offset 1 only Jan (36 / 3); offset 2 nobody observable -> NaN.
+    got = average_revenue_curve(retention(ORDERS, measure="revenue"))
+    expected = pd.DataFrame({"offset": np.array([0, 1, 2], dtype=np.int64),
+                             "customers": np.array([4, 3, 0], dtype=np.int64),
+                             "revenue": [41.0, 36.0, 0.0],
+                             "revenue_per_customer": [41 / 4, 12.0, np.nan]})
+    assert_frame_equal(got, expected)
+
+
+def test_average_revenue_curve_per_by_value():
+    # ads Jan {a, d}: 14, 19, 26. email Jan {b}: 20, 17, 17 and Feb {c}: 7, 7 ->
+    # offset 0 (20 + 7) / 2, offset 1 (17 + 7) / 2, offset 2 17 / 1.
+    got = average_revenue_curve(retention(ORDERS, measure="revenue", by="channel",
+                                          asof="2024-03-31"))
+    expected = pd.DataFrame({"channel": ["ads"] * 3 + ["email"] * 3,
+                             "offset": np.array([0, 1, 2, 0, 1, 2], dtype=np.int64),
+                             "customers": np.array([2, 2, 2, 2, 2, 1], dtype=np.int64),
+                             "revenue": [14.0, 19.0, 26.0, 27.0, 24.0, 17.0],
+                             "revenue_per_customer": [7.0, 9.5, 13.0, 13.5, 12.0, 17.0]})
+    assert_frame_equal(got, expected)
+
+
+def test_cohorts_since_keeps_cohorts_starting_on_or_after_the_day():
+    long = retention(ORDERS)
+    feb = long.iloc[3:].reset_index(drop=True)
+    # the Jan cohort starts Jan 1, before Jan 15 -> left out even though January overlaps
+    for start in ("2024-01-15", pd.Timestamp("2024-02-01"), pd.Timestamp("2024-02-01").date(),
+                  "2024-02-01 18:00"):
+        assert_frame_equal(cohorts_since(long, start), feb)
+    assert_frame_equal(cohorts_since(long, "2024-01-01"), long)
+    assert_frame_equal(cohorts_since(long, "2024-02-02"), long.iloc[:0].reset_index(drop=True))
+
+
+def test_cohorts_since_keeps_the_by_column():
+    long = retention(ORDERS, by="channel", asof="2024-03-31")
+    got = cohorts_since(long, "2024-02-01")
+    assert got["channel"].tolist() == ["email", "email"]
+    assert got["cohort"].tolist() == [FEB, FEB]
+
+
+def test_below_target_flags_observable_cohorts_under_the_rate():
+    # asof Mar 31, offset 1: Jan 1/3, Feb 0/1. Target 0.2: only Feb is below.
+    long = retention(ORDERS, asof="2024-03-31")
+    expected = pd.DataFrame({"cohort": pd.DatetimeIndex([JAN, FEB]).astype("datetime64[ns]"),
+                             "size": np.array([3, 1], dtype=np.int64),
+                             "rate": [1 / 3, 0.0], "below": [False, True]})
+    assert_frame_equal(below_target(long, offset=1, rate=0.2), expected)
+    # a rate equal to the target is not below it
+    assert below_target(long, offset=1, rate=1 / 3)["below"].tolist() == [False, True]
+    # offset 2: Jan 2/3; Feb has not reached it -> NaN, not flagged
+    got = below_target(long, offset=2, rate=0.9)
+    assert got["rate"].tolist()[0] == 2 / 3 and np.isnan(got["rate"].iloc[1])
+    assert got["below"].tolist() == [True, False]
+
+
+def test_below_target_does_not_flag_a_partial_period():
+    # default asof Mar 15: Feb's offset 1 (March) is not observable yet -> not flagged.
+    got = below_target(retention(ORDERS), offset=1, rate=0.5)
+    assert got["below"].tolist() == [True, False]
+
+
+def test_below_target_per_by_value():
+    # offset 1, asof Mar 31: ads Jan {a, d} 1/2; email Jan {b} 0/1, email Feb {c} 0/1.
+    got = below_target(retention(ORDERS, by="channel", asof="2024-03-31"), offset=1, rate=0.4)
+    expected = pd.DataFrame({"channel": ["ads", "email", "email"],
+                             "cohort": pd.DatetimeIndex([JAN, JAN, FEB]).astype("datetime64[ns]"),
+                             "size": np.array([2, 1, 1], dtype=np.int64),
+                             "rate": [0.5, 0.0, 0.0], "below": [False, True, True]})
+    assert_frame_equal(got, expected)
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"offset": -1, "rate": 0.1}, "The 'offset' parameter of below_target must be an integer >= 0. "
+                                  "Got -1 instead."),
+    ({"offset": 1.0, "rate": 0.1}, "The 'offset' parameter of below_target must be an integer >= 0. "
+                                   "Got 1.0 instead."),
+    ({"offset": 1, "rate": "15%"}, "The 'rate' parameter of below_target must be a finite number "
+                                   "(a share such as 0.15). Got '15%' instead."),
+    ({"offset": 1, "rate": float("nan")}, "The 'rate' parameter of below_target must be a finite "
+                                          "number (a share such as 0.15). Got nan instead."),
+])
+def test_below_target_rejects_bad_options(kwargs, message):
+    with pytest.raises(AnalyticsInputError, match=_message(message)):
+        below_target(retention(ORDERS), **kwargs)
+
+
+def test_helpers_reject_bad_input():
+    long = retention(ORDERS)
+    with pytest.raises(AnalyticsInputError, match=_message(
+            "The 'start' parameter of cohorts_since must be a date or time. Got 'soon' instead.")):
+        cohorts_since(long, "soon")
+    with pytest.raises(AnalyticsInputError, match=_message(
+            "cohorts_since needs the column(s) cohort.")):
+        cohorts_since(long.drop(columns="cohort"), "2024-01-01")
+    with pytest.raises(AnalyticsInputError, match=_message(
+            "average_revenue_curve needs the column(s) revenue_per_customer.")):
+        average_revenue_curve(long)
+    with pytest.raises(AnalyticsInputError, match=_message(
+            "below_target needs the column(s) rate.")):
+        below_target(long.drop(columns="rate"), offset=1, rate=0.1)
+
+
 # p: Jan 1, Jan 31 (30 days later); q: two orders on Jan 1; r: Jan 1, refund Jan 5, Apr 1 (91 days);
 # s: Mar 1 only; t: May 20 only. asof Jun 1: Jan 1 is 152 days before, Mar 1 92, May 20 12.
 REPEATS = pd.DataFrame({
@@ -320,6 +435,30 @@ def test_repeat_rate_treats_rows_of_one_order_id_as_one_order_and_accepts_one_wi
                              "eligible": np.array([4], dtype=np.int64),
                              "repeaters": np.array([1], dtype=np.int64), "rate": [0.25]})
     assert_frame_equal(got, expected)
+
+
+def test_repeat_rate_start_keeps_customers_acquired_on_or_after_it():
+    # start Jan 2: p, q, r first ordered on Jan 1 -> not new; s (Mar 1, 92 days before asof) is
+    # eligible for 30 and 90 days and never reorders -> 0/1; t (12 days old) is not eligible.
+    got = repeat_rate(REPEATS, days=(30, 90), asof="2024-06-01", start="2024-01-02")
+    expected = pd.DataFrame({"days": np.array([30, 90], dtype=np.int64),
+                             "eligible": np.array([1, 1], dtype=np.int64),
+                             "repeaters": np.array([0, 0], dtype=np.int64), "rate": [0.0, 0.0]})
+    assert_frame_equal(got, expected)
+    # start Mar 1 still keeps s (first order on the start day); Mar 2 keeps only t -> 0/0 = NaN
+    assert_frame_equal(repeat_rate(REPEATS, days=(30, 90), asof="2024-06-01", start="2024-03-01"),
+                       expected)
+    later = repeat_rate(REPEATS, days=[30], asof="2024-06-01", start="2024-03-02")
+    assert later["eligible"].tolist() == [0] and np.isnan(later["rate"].iloc[0])
+    # start on the first day keeps everyone: the same as no start
+    assert_frame_equal(repeat_rate(REPEATS, asof="2024-06-01", start="2024-01-01"),
+                       repeat_rate(REPEATS, asof="2024-06-01"))
+
+
+def test_repeat_rate_rejects_a_bad_start():
+    with pytest.raises(AnalyticsInputError, match=_message(
+            "The 'start' parameter of repeat_rate must be a date or time. Got 'later' instead.")):
+        repeat_rate(REPEATS, start="later")
 
 
 def test_repeat_rate_default_asof_is_the_latest_order():
