@@ -241,7 +241,13 @@ def test_score_keeps_rfm_table_attrs_and_does_not_mutate():
     table = rfm.rfm_table(ORDERS)
     before = table.copy()
     got = rfm.score(table, bins=4)
-    assert got.attrs == {"asof": pd.Timestamp("2024-03-10"), "bins": 4}
+    # the edges used are recorded too. EXPECTED: R 0, 8, 0, 19, 5; F 2, 1, 1, 1, 1; M 70, 15, 40, 10, 5.
+    # bins 4, n 5: k-th smallest for k = ceil(s * 5 / 4) = 2, 3, 4; the edge is the next larger value.
+    # F sorted 1, 1, 1, 1, 2 -> 2, 2, 2. M sorted 5, 10, 15, 40, 70 -> 15, 40, 70.
+    # -R sorted -19, -8, -5, 0, 0 -> -5, 0, none (inf); negated and reversed: -inf, 0, 5 (nobody is R4).
+    edges = {"recency_days": [-np.inf, 0.0, 5.0], "frequency": [2.0, 2.0, 2.0], "monetary": [15.0, 40.0, 70.0]}
+    assert got.attrs == {"asof": pd.Timestamp("2024-03-10"), "bins": 4, "edges": edges}
+    assert rfm.score_edges(table, bins=4) == edges
     assert_frame_equal(table, before)
     assert "bins" not in table.attrs
 
@@ -524,6 +530,210 @@ def test_rf_heatmap_errors():
         rfm.rf_heatmap(scored.iloc[:0], bins=2)
 
 
+# --- typed thresholds, the segment map's edits, plays, overlaps -----------------------------------
+
+def test_parse_edges_reads_commas_semicolons_spaces_and_full_width_separators():
+    assert rfm.parse_edges("30, 60, 90, 180", bins=5, dimension="recency_days") == [30.0, 60.0, 90.0, 180.0]
+    assert rfm.parse_edges(" 2；3，5 8 ", bins=5, dimension="frequency") == [2.0, 3.0, 5.0, 8.0]
+    assert rfm.parse_edges("99.5,200", bins=3, dimension="monetary") == [99.5, 200.0]
+    assert rfm.parse_edges("-10 0 10", bins=4, dimension="monetary") == [-10.0, 0.0, 10.0]  # refunds
+
+
+@pytest.mark.parametrize("text, kwargs, message", [
+    ("30, 6O, 90", {}, r"The recency_days thresholds '30, 6O, 90' hold '6O', which is not a number. "
+                       r"Type 2 increasing numbers separated by commas, such as '30, 60'."),
+    ("30, 60, 90", {}, r"thresholds\['recency_days'\] of parse_edges needs 2 edges for bins=3 \(one fewer "
+                       r"than bins\). Got 3: \[30.0, 60.0, 90.0\]."),
+    ("", {}, r"needs 2 edges for bins=3 \(one fewer than bins\). Got 0: \[\]."),
+    ("60, 30", {}, r"thresholds\['recency_days'\] of parse_edges must be strictly increasing. "
+                   r"Got \[60.0, 30.0\]."),
+    ("30, 30", {}, "must be strictly increasing"),
+    ("30, inf", {}, r"thresholds\['recency_days'\] of parse_edges must be a list of finite numbers"),
+    ("30, 60", {"dimension": "orders"}, "The 'dimension' parameter of parse_edges must be one of "
+                                        "'recency_days', 'frequency', 'monetary'. Got 'orders' instead."),
+    ("30, 60", {"bins": 11}, "The 'bins' parameter of parse_edges must be an integer from 2 to 10"),
+    (30, {}, "The 'text' parameter of parse_edges must be a string such as '30, 60, 90, 180'. Got int instead."),
+])
+def test_parse_edges_errors(text, kwargs, message):
+    with pytest.raises(AnalyticsInputError, match=message):
+        rfm.parse_edges(text, **{"bins": 3, "dimension": "recency_days", **kwargs})
+
+
+def test_editable_edges_makes_quantile_edges_finite_and_strictly_increasing():
+    # frequency: the repeated 2 moves to 3 (one order more), inf ("nobody this high") to 4 + 1 = 5
+    assert rfm.editable_edges([2.0, 2.0, 4.0, np.inf], dimension="frequency") == [2.0, 3.0, 4.0, 5.0]
+    # recency: a leading -inf (nobody scores R4 of 4 bins) sits one day below the next edge
+    assert rfm.editable_edges([-np.inf, 0.0, 5.0], dimension="recency_days") == [-1.0, 0.0, 5.0]
+    # monetary: rounded to cents (121.789... -> 121.79), ties step by one cent
+    assert rfm.editable_edges([55.65, 121.78999999999999, 121.79, 790.95], dimension="monetary") == [
+        55.65, 121.79, 121.8, 790.95]
+    # everyone equal: no finite edge at all -> 0, 1, 2, 3 (steps from 0)
+    assert rfm.editable_edges([np.inf] * 4, dimension="frequency") == [0.0, 1.0, 2.0, 3.0]
+    # already valid edges are kept; the result always passes parse_edges
+    kept = [30.0, 60.0, 90.0, 180.0]
+    assert rfm.editable_edges(kept, dimension="recency_days") == kept
+    text = ", ".join(map(str, rfm.editable_edges([2.0, 2.0, 2.0, 3.0], dimension="frequency")))
+    assert rfm.parse_edges(text, bins=5, dimension="frequency") == [2.0, 3.0, 4.0, 5.0]
+
+
+def test_editable_edges_errors():
+    with pytest.raises(AnalyticsInputError, match="The 'dimension' parameter of editable_edges must be one of"):
+        rfm.editable_edges([1.0], dimension="r")
+    for bad in ([], [1.0, np.nan], [[1.0, 2.0]]):
+        with pytest.raises(AnalyticsInputError, match=r"The 'edges' parameter of editable_edges must be a "
+                                                      r"non-empty list of numbers"):
+            rfm.editable_edges(bad, dimension="monetary")
+
+
+def test_score_bands_read_the_edge_conventions_as_whole_days_orders_and_money():
+    got = rfm.score_bands({"recency_days": [30, 60, 90, 180], "frequency": [2, 3, 5, 8],
+                           "monetary": [0, 100, 200, 300]}, bins=5)
+    inf = np.inf
+    expected = pd.DataFrame({
+        "dimension": ["recency_days"] * 5 + ["frequency"] * 5 + ["monetary"] * 5,
+        "score": [5, 4, 3, 2, 1] * 3,
+        # recency right-closed: R5 <= 30 days (from 0), R4 31-60, R3 61-90, R2 91-180, R1 181 and more
+        # frequency left-closed: F5 8+, F4 5-7, F3 3-4, F2 2, F1 1 (every customer has an order)
+        # monetary left-closed, continuous: M5 >= 300, M4 [200, 300), ..., M1 below 0 (refunds)
+        "low": [0.0, 31, 61, 91, 181, 8, 5, 3, 2, 1, 300, 200, 100, 0, -inf],
+        "high": [30.0, 60, 90, 180, inf, inf, 7, 4, 2, 1, inf, 300, 200, 100, 0],
+        "empty": False,
+    })
+    assert_frame_equal(got, expected)
+
+
+def test_score_bands_mark_scores_nobody_can_reach():
+    # quantile-style edges with ties and infinities, bins 4:
+    # recency [-inf, 0, 5]: R4 needs days <= -inf -> empty; R3 = 0, R2 = 1-5, R1 = 6+.
+    # frequency [2.5, 3, inf]: F2 is [2.5, 3) -> no whole number -> empty; F3 = 3+; F4 needs inf -> empty.
+    # monetary [1, 1, 2]: M2 is [1, 1) -> empty.
+    got = rfm.score_bands({"recency_days": [-np.inf, 0, 5], "frequency": [2.5, 3, np.inf],
+                           "monetary": [1, 1, 2]}, bins=4)
+    assert got["empty"].tolist() == [True, False, False, False,
+                                     True, False, True, False,
+                                     False, False, True, False]
+    recency = got[got["dimension"] == "recency_days"]
+    assert recency[["low", "high"]].to_numpy()[1:].tolist() == [[0, 0], [1, 5], [6, np.inf]]
+    assert got[got["dimension"] == "frequency"][["low", "high"]].to_numpy()[[1, 3]].tolist() == [
+        [3, np.inf], [1, 2]]
+
+
+def test_score_bands_of_the_scores_edges_agree_with_the_scores():
+    scored = rfm.score(TEN)
+    bands = rfm.score_bands(scored.attrs["edges"], bins=5)
+    for dim, col in rfm.SCORE_COLUMNS.items():
+        rows = bands[bands["dimension"] == dim].set_index("score")
+        low, high = rows.loc[scored[col], "low"].to_numpy(), rows.loc[scored[col], "high"].to_numpy()
+        values = scored[dim].to_numpy()
+        inside = (values >= low) & (values < high) if dim == "monetary" else (values >= low) & (values <= high)
+        assert inside.all(), dim
+
+
+@pytest.mark.parametrize("edges, bins, message", [
+    ({"frequency": [1, 2]}, 3, r"The 'edges' parameter of score_bands must be a dict with the keys "
+                               r"'recency_days', 'frequency', 'monetary', like score_edges returns."),
+    ({"recency_days": [1, 2], "frequency": [1], "monetary": [1, 2]}, 3,
+     r"edges\['frequency'\] of score_bands needs 2 numbers for bins=3. Got \[1\]."),
+    ({"recency_days": [1, 2], "frequency": [1, np.nan], "monetary": [1, 2]}, 3, "needs 2 numbers for bins=3"),
+    ({"recency_days": [1], "frequency": [1], "monetary": [1]}, 1, "The 'bins' parameter of score_bands"),
+])
+def test_score_bands_errors(edges, bins, message):
+    with pytest.raises(AnalyticsInputError, match=message):
+        rfm.score_bands(edges, bins=bins)
+
+
+def test_grid_changes_lists_renamed_cells_in_reading_order_and_round_trips():
+    edited = rfm.DEFAULT_GRID.copy()
+    edited.loc["R1", "F5"] = " VIP lost "  # outer spaces do not count
+    edited.loc["R5", "F1"] = "Newcomers"
+    edited.loc["R3", "F3"] = "Need Attention "  # same name as before: unchanged
+    changes = rfm.grid_changes(edited)
+    assert changes == {"R5F1": "Newcomers", "R1F5": "VIP lost"}
+    assert list(changes) == ["R5F1", "R1F5"]  # R5 row first, then down to R1
+    rebuilt = rfm.apply_grid_changes(rfm.DEFAULT_GRID, changes)
+    expected = rfm.DEFAULT_GRID.copy()
+    expected.loc["R5", "F1"], expected.loc["R1", "F5"] = "Newcomers", "VIP lost"
+    assert_frame_equal(rebuilt, expected)
+    assert rfm.DEFAULT_GRID.loc["R5", "F1"] == "New"  # the preset is untouched
+    assert rfm.grid_changes(rfm.FOUR_TIER_GRID.copy(), base=rfm.FOUR_TIER_GRID) == {}
+    # a changed four-tier cell: R3 F5 moves from Maintain to Value contributors
+    tiers = rfm.apply_grid_changes(rfm.FOUR_TIER_GRID, {"R3F5": "Value contributors"})
+    assert rfm.segment(_all_cells(5), grid=tiers).set_index(["r_score", "f_score"])["segment"][(3, 5)] == \
+        "Value contributors"
+
+
+def test_apply_grid_changes_on_a_smaller_grid_with_rows_in_any_order():
+    grid = pd.DataFrame([["lo", "mid"], ["mid", "hi"]], index=["R1", "R2"], columns=["F1", "F2"])
+    got = rfm.apply_grid_changes(grid, {"R2F2": "top"})
+    assert got.loc["R2", "F2"] == "top" and got.loc["R1", "F1"] == "lo"
+    assert rfm.grid_changes(got, base=grid) == {"R2F2": "top"}
+
+
+@pytest.mark.parametrize("changes, message", [
+    (["R5F1"], r"The 'changes' parameter of apply_grid_changes must be a dict such as \{'R5F1': "
+               r"'Newcomers'\}. Got list instead."),
+    ({"R6F1": "x"}, r"The 'changes' parameter of apply_grid_changes names the cell 'R6F1', which is not in "
+                    r"the 5 x 5 grid. Name cells R<r>F<f> with r and f from 1 to 5, such as 'R5F1'."),
+    ({"F1R5": "x"}, "names the cell 'F1R5', which is not in"),
+    ({"R0F1": "x"}, "names the cell 'R0F1', which is not in"),
+    ({5: "x"}, "names the cell 5, which is not in"),
+    ({"R5F1": "  "}, r"The 'changes' parameter of apply_grid_changes gives the cell R5F1 the name '  '. "
+                     "Give every changed cell a non-empty segment name."),
+    ({"R5F1": None}, "gives the cell R5F1 the name None"),
+])
+def test_apply_grid_changes_errors(changes, message):
+    with pytest.raises(AnalyticsInputError, match=message):
+        rfm.apply_grid_changes(rfm.DEFAULT_GRID, changes)
+
+
+def test_grid_changes_errors():
+    emptied = rfm.DEFAULT_GRID.replace({"New": ""})
+    with pytest.raises(AnalyticsInputError, match=r"The 'grid' parameter of grid_changes has empty or "
+                                                  r"non-text cell\(s\): R5 F1."):
+        rfm.grid_changes(emptied)
+    with pytest.raises(AnalyticsInputError, match="The 'base' parameter of grid_changes must be a DataFrame"):
+        rfm.grid_changes(rfm.DEFAULT_GRID, base=None)
+    small = pd.DataFrame([["a", "b"], ["c", "d"]], index=["R2", "R1"], columns=["F1", "F2"])
+    with pytest.raises(AnalyticsInputError, match=r"grid_changes compares grids of one size; got a 2 x 2 grid "
+                                                  r"and a 5 x 5 base. Edit a copy of the base grid."):
+        rfm.grid_changes(small)
+
+
+def test_default_plays_cover_every_preset_segment_and_are_read_only():
+    names = set(rfm.DEFAULT_GRID.to_numpy().ravel()) | set(rfm.FOUR_TIER_GRID.to_numpy().ravel())
+    assert set(rfm.DEFAULT_PLAYS) == names
+    assert all(play.strip() for play in rfm.DEFAULT_PLAYS.values())
+    assert "7 days" in rfm.DEFAULT_PLAYS["At Risk"]  # the plan's win-back coupon within 7 days
+    with pytest.raises(TypeError):
+        rfm.DEFAULT_PLAYS["At Risk"] = "x"
+
+
+def test_segment_overlap_counts_customers_per_pair_with_empty_categories():
+    # clusters A: customers 1, 2, 4; B: 3, 5. segments VIP: 1, 3; Other: 2, 4, 5; Empty: nobody.
+    # A & VIP = {1}, A & Other = {2, 4}, B & VIP = {3}, B & Other = {5}
+    frame = pd.DataFrame({
+        "cluster_name": pd.Categorical(["A", "A", "B", "A", "B"], categories=["B", "A"]),
+        "segment": pd.Categorical(["VIP", "Other", "VIP", "Other", "Other"], categories=["VIP", "Other", "Empty"]),
+    })
+    expected = pd.DataFrame([[1, 1, 0], [1, 2, 0]], index=pd.Index(["B", "A"], name="cluster_name"),
+                            columns=pd.Index(["VIP", "Other", "Empty"], name="segment"), dtype=np.int64)
+    assert_frame_equal(rfm.segment_overlap(frame), expected)
+    # plain labels are listed sorted; other column names
+    plain = frame.astype(str).rename(columns={"cluster_name": "x", "segment": "y"})
+    got = rfm.segment_overlap(plain, rows="y", columns="x")
+    assert got.index.tolist() == ["Other", "VIP"] and got.columns.tolist() == ["A", "B"]
+    assert got.to_numpy().tolist() == [[2, 1], [1, 1]]
+
+
+def test_segment_overlap_errors():
+    frame = pd.DataFrame({"cluster_name": ["A", None], "segment": ["x", "y"]})
+    with pytest.raises(AnalyticsInputError, match=r"segment_overlap: the column 'cluster_name' has 1 missing "
+                                                  r"value\(s\)"):
+        rfm.segment_overlap(frame)
+    with pytest.raises(AnalyticsInputError, match=r"segment_overlap needs the column\(s\) segment"):
+        rfm.segment_overlap(frame.drop(columns="segment"))
+
+
 # --- golden: the bundled sample against a plain pandas reference -----------------------------------
 
 def test_rfm_and_scores_on_the_sample_match_a_pandas_groupby_reference():
@@ -553,3 +763,9 @@ def test_rfm_and_scores_on_the_sample_match_a_pandas_groupby_reference():
     segmented = rfm.segment(scored)
     looked_up = [rfm.DEFAULT_GRID.loc[f"R{r}", f"F{f}"] for r, f in zip(scored["r_score"], scored["f_score"])]
     assert segmented["segment"].astype(str).tolist() == looked_up
+    # segment medians = pandas' groupby median (the summary uses its own partition-based medians)
+    summary = rfm.segment_summary(segmented)
+    reference = segmented.groupby("segment", observed=False)[["recency_days", "frequency", "monetary"]].median()
+    assert summary["median_recency_days"].tolist() == reference["recency_days"].tolist()
+    assert summary["median_frequency"].tolist() == reference["frequency"].tolist()
+    assert summary["median_monetary"].tolist() == pytest.approx(reference["monetary"].tolist())
