@@ -20,7 +20,8 @@ import pandas as pd
 import pyarrow as pa
 import sqlalchemy as sa
 
-from analytics.dataset import KINDS, Dataset, conform
+from analytics.dataset import KINDS, Dataset
+from analytics.tables import read_table, write_table
 from analytics.errors import AnalyticsInputError
 
 _ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{22}$")
@@ -82,7 +83,7 @@ class DatasetStore:
         staging.mkdir()
         try:
             for kind in KINDS:
-                dataset.table(kind).to_parquet(staging / f"{kind}.parquet", index=False)
+                write_table(dataset.table(kind), staging, kind)
             os.replace(staging, self.root / ds_id)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
@@ -118,7 +119,7 @@ class DatasetStore:
             )
         folder = self.root / ds_id
         try:
-            tables = {kind: conform(pd.read_parquet(folder / f"{kind}.parquet"), kind) for kind in KINDS}
+            tables = {kind: read_table(folder, kind) for kind in KINDS}
         except (OSError, pa.ArrowException, ValueError) as exc:
             raise AnalyticsInputError(
                 f"The saved data set '{self.name(ds_id)}' cannot be read ({type(exc).__name__}): its files "

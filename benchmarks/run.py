@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from analytics import attribution, budget, channels, clusters, cohort, funnel, rfm, response
-from analytics.dataset import KINDS, Dataset, conform
+from analytics.dataset import KINDS, Dataset
+from analytics.tables import read_table, write_table
 from analytics.io import load_table
 from analytics.sample import make_sample
 
@@ -64,9 +65,9 @@ def cached_sample(customers: int) -> Dataset:
         dataset = make_sample(customers=customers)
         folder.mkdir(parents=True, exist_ok=True)
         for kind in KINDS:
-            dataset.table(kind).to_parquet(folder / f"{kind}.parquet", index=False)
+            write_table(dataset.table(kind), folder, kind)
         dataset.orders.to_csv(folder / "orders.csv", index=False)
-    return Dataset(**{kind: conform(pd.read_parquet(folder / f"{kind}.parquet"), kind) for kind in KINDS})
+    return Dataset(**{kind: read_table(folder, kind) for kind in KINDS})
 
 
 def measure(name: str, rows: int, step: Callable[[], object], repeat: int) -> dict:
@@ -100,8 +101,8 @@ def steps(data: Dataset, folder: Path) -> list[tuple[str, int, Callable[[], obje
     return [
         ("load orders CSV (load_table)", len(orders),
          lambda: load_table(folder / "orders.csv", "orders", max_bytes=2**40)),
-        ("load orders Parquet", len(orders), lambda: conform(pd.read_parquet(folder / "orders.parquet"), "orders")),
-        ("load events Parquet", len(events), lambda: conform(pd.read_parquet(folder / "events.parquet"), "events")),
+        ("load orders Parquet", len(orders), lambda: read_table(folder, "orders")),
+        ("load events Parquet", len(events), lambda: read_table(folder, "events")),
         ("RFM table + scores", len(orders), lambda: rfm.score(rfm.rfm_table(orders))),
         ("re-score (thresholds change)", len(table),
          lambda: rfm.score(table, thresholds={"frequency": [2, 3, 5, 8]})),
