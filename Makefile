@@ -10,6 +10,7 @@ run: $(VENV)/.runtime
 	$(BIN)/streamlit run app.py --server.port $(PORT)
 
 test: $(VENV)/.dev chromium
+	@bash scripts/install-postgres.sh || echo "PostgreSQL could not be installed: the PostgreSQL push-down tests will be skipped"
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.dev

@@ -403,7 +403,7 @@ def _load(raw: pd.DataFrame, kind: str, *, label: str, mapping, timezone, where:
             f"{label} has no data rows (found headers: {_headers(raw.columns)}). Export the data "
             "again with at least one row below the header."
         )
-    used = _resolve_mapping(raw.columns, kind, mapping, label=label, where=where)
+    used = resolve_mapping(raw.columns, kind, mapping, label=label, where=where)
     lines = _is_line_items(raw, used)
     _require_fields(raw.columns, used, kind, lines=lines, label=label)
     _require_flat(raw, used, lines=lines, label=label)
@@ -448,8 +448,14 @@ def _describe(used: Mapping[str, str]) -> str:
     return ", ".join(f"{field} <- '{column}'" for field, column in used.items())
 
 
-def _resolve_mapping(columns, kind: str, mapping, *, label: str, where: str) -> dict[str, str]:
-    """Suggested mapping overridden by the user's; a user's column replaces any suggestion of it."""
+def resolve_mapping(columns, kind: str, mapping, *, label: str, where: str) -> dict[str, str]:
+    """Canonical field -> source column for a table with these ``columns`` (as ``load_table`` maps them).
+
+    The suggestions of ``suggest_mapping`` overridden by the user's ``mapping`` (a value of None un-maps
+    the field; a user's column replaces any suggestion of it), in the order of ``MAPPABLE[kind]``.
+    Raises AnalyticsInputError for a mapping that is not a dict, names an unknown field, or names a
+    column that is not in ``columns`` (``label`` names the table in that message, ``where`` the caller).
+    """
     used = suggest_mapping(columns, kind)
     if mapping is None:
         return used
@@ -723,35 +729,46 @@ def _read_sql(url, query_or_table: str) -> tuple[pd.DataFrame, str]:
         engine.dispose()
 
 
-def _parse_url(url) -> sa.URL:
+def make_engine(url, *, where: str = "make_engine") -> sa.Engine:
+    """A SQLAlchemy Engine for ``url`` (a string or ``sqlalchemy.URL``), checked like ``load_sql``'s.
+
+    Raises AnalyticsInputError (naming ``where``, never showing the password) for a URL that does not
+    parse, a SQLite file that does not exist, a driver that is not installed or unusable options.
+    The caller disposes of the engine.
+    """
+    parsed = _parse_url(url, where=where)
+    return _engine(parsed, parsed.render_as_string(hide_password=True), where=where)
+
+
+def _parse_url(url, *, where: str = "load_sql") -> sa.URL:
     try:
         parsed = sa.make_url(url)
     except (sa.exc.ArgumentError, TypeError, ValueError):
         raise AnalyticsInputError(
-            "The 'url' parameter of load_sql must be a SQLAlchemy database URL such as "
+            f"The 'url' parameter of {where} must be a SQLAlchemy database URL such as "
             "'sqlite:///shop.db' or 'postgresql+psycopg://user:password@host:5432/shop'. "
             "It could not be parsed (it is not repeated here as it may hold a password)."
         ) from None
     database = parsed.database or ""
     if (parsed.get_backend_name() == "sqlite" and database not in ("", ":memory:")
             and not database.startswith("file:") and not Path(database).is_file()):
-        raise AnalyticsInputError(f"load_sql: the SQLite file {database} does not exist. Check the "
+        raise AnalyticsInputError(f"{where}: the SQLite file {database} does not exist. Check the "
                                   "path in the URL (sqlite:///relative/path.db or "
                                   "sqlite:////absolute/path.db).")
     return parsed
 
 
-def _engine(parsed: sa.URL, safe: str) -> sa.Engine:
+def _engine(parsed: sa.URL, safe: str, *, where: str = "load_sql") -> sa.Engine:
     try:
         return sa.create_engine(parsed)
     except (sa.exc.NoSuchModuleError, ImportError) as exc:
         raise AnalyticsInputError(
-            f"load_sql: the database driver for {parsed.drivername} is not installed ({_flat(exc)}; URL "
+            f"{where}: the database driver for {parsed.drivername} is not installed ({_flat(exc)}; URL "
             f"{safe}). Install the driver package (e.g. psycopg for PostgreSQL, pymysql for MySQL) "
             "or use a URL naming an installed driver."
         ) from None
     except (sa.exc.ArgumentError, TypeError, ValueError) as exc:
-        raise AnalyticsInputError(f"load_sql: the URL {safe} is not usable ({_flat(exc)}). Check its "
+        raise AnalyticsInputError(f"{where}: the URL {safe} is not usable ({_flat(exc)}). Check its "
                                   "options.") from None
 
 
@@ -761,18 +778,46 @@ def _statement(connection: sa.Connection, query_or_table: str, safe: str):
         raise AnalyticsInputError("The 'query_or_table' parameter of load_sql must be a table name or "
                                   f"a SELECT / WITH query. Got {query_or_table!r} instead.")
     name = query_or_table.strip()
-    inspector = sa.inspect(connection)
-    tables = [*inspector.get_table_names(), *inspector.get_view_names()]
-    if name in tables:
-        return sa.select(sa.Table(name, sa.MetaData(), autoload_with=connection)), f"table '{name}'"
+    reflected = _reflected(connection, name)
+    if reflected is not None:
+        return sa.select(reflected), f"table '{name}'"
     if _QUERY.match(name):
         return sa.text(name), "query result"
+    raise AnalyticsInputError(
+        f"load_sql: {name!r} is neither a table of {safe} nor a query starting with SELECT or WITH. "
+        f"Tables found: {_table_names(connection)}. Check the spelling (names are case-sensitive)."
+    )
+
+
+def reflect_table(bind: sa.Engine | sa.Connection, name: str, *, where: str = "reflect_table") -> sa.Table:
+    """The table or view ``name`` ("table" or "schema.table") of the database behind ``bind``, with its
+    columns and types read from the database.
+
+    The name is looked up in the inspected schema (exact, case-sensitive match) before anything is
+    reflected, so a name is never pasted into SQL; build statements on the returned Table. Raises
+    AnalyticsInputError naming ``where`` and the tables found when there is no such table or view.
+    """
+    found = _reflected(bind, name) if isinstance(name, str) else None
+    if found is None:
+        raise AnalyticsInputError(
+            f"{where}: {name!r} is not a table or view of the database. Tables found: "
+            f"{_table_names(bind)}. Check the spelling (names are case-sensitive)."
+        )
+    return found
+
+
+def _reflected(bind: sa.Engine | sa.Connection, name: str) -> sa.Table | None:
+    """The reflected table or view ``name`` ("table" or "schema.table"), or None when there is none."""
+    inspector = sa.inspect(bind)
+    if name in (*inspector.get_table_names(), *inspector.get_view_names()):
+        return sa.Table(name, sa.MetaData(), autoload_with=bind)
     schema, dot, table = name.partition(".")
     if dot and schema in inspector.get_schema_names() and table in (
             *inspector.get_table_names(schema=schema), *inspector.get_view_names(schema=schema)):
-        reflected = sa.Table(table, sa.MetaData(), schema=schema, autoload_with=connection)
-        return sa.select(reflected), f"table '{name}'"
-    raise AnalyticsInputError(
-        f"load_sql: {name!r} is neither a table of {safe} nor a query starting with SELECT or WITH. "
-        f"Tables found: {', '.join(tables) or 'none'}. Check the spelling (names are case-sensitive)."
-    )
+        return sa.Table(table, sa.MetaData(), schema=schema, autoload_with=bind)
+    return None
+
+
+def _table_names(bind: sa.Engine | sa.Connection) -> str:
+    inspector = sa.inspect(bind)
+    return ", ".join([*inspector.get_table_names(), *inspector.get_view_names()]) or "none"
