@@ -25,7 +25,7 @@ def id_codes(values: pd.Series, *, where: str) -> tuple[np.ndarray, pd.Index]:
         used = np.bincount(raw, minlength=len(values.cat.categories)) > 0
         if used.all():
             return raw.astype(np.int64, copy=False), pd.Index(values.cat.categories)
-        remap = np.cumsum(used) - 1
+        remap = (np.cumsum(used) - 1).astype(np.int32)
         return remap[raw].astype(np.int64), pd.Index(values.cat.categories[used])
     codes, labels = pd.factorize(values, sort=False)
     if (codes < 0).any():
@@ -92,10 +92,14 @@ def order_flags(orders: pd.DataFrame, amounts: np.ndarray) -> np.ndarray:
     With an ``order_id`` column, repeated ids among order rows count once (the first row is the order).
     """
     flags = amounts >= 0
-    if "order_id" in orders.columns:
-        ids = orders["order_id"].to_numpy()
-        rows = np.flatnonzero(flags)
-        first = ~pd.Series(ids[rows]).duplicated().to_numpy()
-        flags = np.zeros(len(amounts), dtype=bool)
-        flags[rows[first]] = True
+    if "order_id" not in orders.columns:
+        return flags
+    ids = orders["order_id"].to_numpy()
+    rows = np.flatnonzero(flags)
+    picked = ids[rows]
+    if picked.dtype.kind in "iu" and (len(picked) < 2 or bool((picked[1:] > picked[:-1]).all())):
+        return flags  # strictly increasing integer ids are distinct: skip hashing 10M ids
+    first = ~pd.Series(picked).duplicated().to_numpy()
+    flags = np.zeros(len(amounts), dtype=bool)
+    flags[rows[first]] = True
     return flags

@@ -55,3 +55,10 @@ def test_order_flags_exclude_refunds_and_count_repeated_order_ids_once():
     assert flags.tolist() == [True, False, True, False]
     no_ids = pd.DataFrame({"amount": [5.0, -1.0]})
     assert prep.order_flags(no_ids, no_ids["amount"].to_numpy()).tolist() == [True, False]
+
+
+def test_order_flags_fast_path_for_increasing_integer_ids_matches_the_general_rule():
+    increasing = pd.DataFrame({"order_id": [1, 2, 5, 9], "amount": [5.0, -1.0, 3.0, 0.0]})
+    assert prep.order_flags(increasing, increasing["amount"].to_numpy()).tolist() == [True, False, True, True]
+    repeated = pd.DataFrame({"order_id": [1, 2, 2, 9], "amount": [5.0, 1.0, 3.0, 0.0]})
+    assert prep.order_flags(repeated, repeated["amount"].to_numpy()).tolist() == [True, True, False, True]
