@@ -30,6 +30,10 @@ first matched event (the step-1 event unless the order is any_order).
 
 Everything is derived from one per-user frame, ``user_depths``; the kernel walks the (at most 10) steps
 with vectorised numpy passes over the time-sorted stream of step events, never a loop per user or event.
+The views take that frame, so a dashboard runs the kernel once and derives every view from it:
+``summarize`` (the funnel table), ``dropped_from`` (drop-off user ids), ``times_from`` (time between two
+steps) and ``trend_from`` (conversion by entry period). ``funnel``, ``dropped_users``, ``step_times`` and
+``conversion_trend`` are ``user_depths`` followed by these.
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ MIN_STEPS, MAX_STEPS = 2, 10
 FUNNEL_COLUMNS = ("step", "name", "users", "conversion", "step_conversion", "drop_off",
                   "median_time_from_previous")
 _SHOWN_NAMES = 20  # event names listed in the "step name not present" message
+_DEPTH_COLUMNS = ("depth", "entered_at")  # user_depths columns besides the id, by and step times
 
 
 @dataclass(frozen=True)
@@ -65,12 +70,8 @@ class _Spec:
     name_col: str
 
     @property
-    def labels(self) -> list[str]:
-        return [" | ".join(map(str, names)) for names in self.steps]
-
-    @property
     def time_columns(self) -> list[str]:
-        return [f"step_{k}_ts" for k in range(1, len(self.steps) + 1)]
+        return _time_columns(len(self.steps))
 
     def shares_names(self, k: int) -> bool:
         """Whether step k (0-based) shares an event name with an earlier step."""
@@ -166,7 +167,7 @@ def funnel(events: pd.DataFrame, steps, *, window=DEFAULT_WINDOW, order: str = "
     spec = _spec(events, steps, window=window, order=order, user_col=user_col, ts_col=ts_col,
                  name_col=name_col, where=where)
     by_name, by_values = _check_by(events, by, spec, where=where)
-    return _summary(_user_frame(events, spec, by_name, by_values, where=where), spec, by_name)
+    return summarize(_user_frame(events, spec, by_name, by_values, where=where), spec.steps, by=by_name)
 
 
 def dropped_users(events: pd.DataFrame, steps, after_step: int, *, window=DEFAULT_WINDOW,
@@ -180,9 +181,7 @@ def dropped_users(events: pd.DataFrame, steps, after_step: int, *, window=DEFAUL
     spec = _spec(events, steps, window=window, order=order, user_col=user_col, ts_col=ts_col,
                  name_col=name_col, where=where)
     _check_step(after_step, 1, len(spec.steps) - 1, name="after_step", where=where)
-    users = _user_frame(events, spec, None, None, where=where)
-    ids = users.loc[users["depth"].to_numpy() == after_step, user_col]
-    return ids.sort_values(kind="stable").reset_index(drop=True)
+    return dropped_from(_user_frame(events, spec, None, None, where=where), after_step, user_col=user_col)
 
 
 def step_times(events: pd.DataFrame, steps, from_step: int, to_step: int, *, window=DEFAULT_WINDOW,
@@ -199,12 +198,8 @@ def step_times(events: pd.DataFrame, steps, from_step: int, to_step: int, *, win
                  name_col=name_col, where=where)
     _check_step(from_step, 1, len(spec.steps) - 1, name="from_step", where=where)
     _check_step(to_step, from_step + 1, len(spec.steps), name="to_step", where=where)
-    users = _user_frame(events, spec, None, None, where=where)
-    reached = users.loc[users["depth"].to_numpy() >= to_step]
-    delta = reached[f"step_{to_step}_ts"] - reached[f"step_{from_step}_ts"]
-    times = pd.Series(delta.to_numpy(), index=pd.Index(reached[user_col], name=user_col),
-                      name=f"step_{from_step}_to_{to_step}")
-    return times.sort_index(kind="stable")
+    return times_from(_user_frame(events, spec, None, None, where=where), from_step, to_step,
+                      user_col=user_col)
 
 
 def conversion_trend(events: pd.DataFrame, steps, *, freq: str = "W", window=DEFAULT_WINDOW,
@@ -223,8 +218,76 @@ def conversion_trend(events: pd.DataFrame, steps, *, freq: str = "W", window=DEF
     require_choice(freq, TREND_FREQS, name="freq", where=where)
     spec = _spec(events, steps, window=window, order=order, user_col=user_col, ts_col=ts_col,
                  name_col=name_col, where=where)
-    users = _user_frame(events, spec, None, None, where=where)
-    periods = _period_numbers(users["entered_at"].to_numpy(), freq)
+    return trend_from(_user_frame(events, spec, None, None, where=where), freq=freq)
+
+
+# ------------------------------------------------------------------------------------------ views
+
+
+def summarize(depths: pd.DataFrame, steps, *, by: str | None = None) -> pd.DataFrame:
+    """The funnel table of a ``user_depths`` frame: one row per user -> one row per step (per ``by`` value
+    and step), the same frame as ``funnel`` with the same options.
+
+    ``steps``: the steps passed to ``user_depths`` (they give the ``name`` column and must match its
+    number of step columns). ``by``: the name of the breakdown column of ``depths`` (the ``by`` column
+    that ``user_depths`` added, e.g. "channel" or "segment"), or None for the overall funnel; other
+    columns are ignored, so one frame computed with a ``by`` also gives the overall funnel.
+
+    >>> ev = pd.DataFrame({"user_id": [1, 1, 2], "event_name": ["view", "buy", "view"],
+    ...                    "event_ts": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-01"])})
+    >>> summarize(user_depths(ev, ["view", "buy"]), ["view", "buy"])["users"].tolist()
+    [2, 1]
+    """
+    where = "summarize"
+    names = _step_names(steps, where=where)
+    n_steps = _depth_steps(depths, where=where, steps=len(names))
+    if by is not None and (not isinstance(by, str) or by not in depths.columns
+                           or by in {*_DEPTH_COLUMNS, *_time_columns(n_steps)}):
+        raise AnalyticsInputError(
+            f"The 'by' parameter of {where} must name the breakdown column of the user_depths frame "
+            f"(the 'by' given to user_depths). Got {by!r}; columns: {', '.join(map(str, depths.columns))}."
+        )
+    return _summary(depths, [" | ".join(map(str, step)) for step in names], by)
+
+
+def dropped_from(depths: pd.DataFrame, after_step: int, *, user_col: str = "user_id") -> pd.Series:
+    """Ids of the users of a ``user_depths`` frame who reached step ``after_step`` (1-based) but not the
+    next one: one row per user -> a Series of user ids named ``user_col``, sorted (a re-targeting list).
+    """
+    where = "dropped_from"
+    n_steps = _depth_steps(depths, where=where, user_col=user_col)
+    _check_step(after_step, 1, n_steps - 1, name="after_step", where=where)
+    ids = depths.loc[depths["depth"].to_numpy() == after_step, user_col]
+    return ids.sort_values(kind="stable").reset_index(drop=True)
+
+
+def times_from(depths: pd.DataFrame, from_step: int, to_step: int, *, user_col: str = "user_id") -> pd.Series:
+    """Time from step ``from_step`` to step ``to_step`` (1-based) of a ``user_depths`` frame, for every
+    user who reached ``to_step``: one row per user -> a Timedelta Series indexed by user id (sorted),
+    named ``"step_<from>_to_<to>"`` (``step_<to>_ts - step_<from>_ts``), for a time-to-convert histogram.
+    """
+    where = "times_from"
+    n_steps = _depth_steps(depths, where=where, user_col=user_col)
+    _check_step(from_step, 1, n_steps - 1, name="from_step", where=where)
+    _check_step(to_step, from_step + 1, n_steps, name="to_step", where=where)
+    reached = depths.loc[depths["depth"].to_numpy() >= to_step]
+    delta = reached[f"step_{to_step}_ts"] - reached[f"step_{from_step}_ts"]
+    times = pd.Series(delta.to_numpy(), index=pd.Index(reached[user_col], name=user_col),
+                      name=f"step_{from_step}_to_{to_step}")
+    return times.sort_index(kind="stable")
+
+
+def trend_from(depths: pd.DataFrame, *, freq: str = "W") -> pd.DataFrame:
+    """Conversion by entry period of a ``user_depths`` frame: one row per user -> one row per period.
+
+    Columns as in ``conversion_trend``: ``period`` (start of the day, Monday week or month of
+    ``entered_at``), ``entered``, ``converted`` (reached the last step) and ``rate`` (NaN when nobody
+    entered); every period from the first to the last entry is listed.
+    """
+    where = "trend_from"
+    require_choice(freq, TREND_FREQS, name="freq", where=where)
+    n_steps = _depth_steps(depths, where=where)
+    periods = _period_numbers(depths["entered_at"].to_numpy(), freq)
     if not len(periods):
         return pd.DataFrame({"period": pd.Series([], dtype="datetime64[ns]"),
                              "entered": pd.Series([], dtype=np.int64),
@@ -232,7 +295,7 @@ def conversion_trend(events: pd.DataFrame, steps, *, freq: str = "W", window=DEF
                              "rate": pd.Series([], dtype=np.float64)})
     first = int(periods.min())
     offset = periods - first
-    converted_flags = users["depth"].to_numpy() == len(spec.steps)
+    converted_flags = depths["depth"].to_numpy() == n_steps
     entered = np.bincount(offset)
     converted = np.bincount(offset, weights=converted_flags, minlength=len(entered)).astype(np.int64)
     return pd.DataFrame({
@@ -319,13 +382,41 @@ def _check_by(events: pd.DataFrame, by, spec: _Spec, *, where: str):
             f"The 'by' parameter of {where} must be a column name of events or a Series / mapping "
             f"user id -> value. Got {type(by).__name__} instead."
         )
-    taken = {spec.user_col, "depth", "entered_at", *spec.time_columns, *FUNNEL_COLUMNS}
+    taken = {spec.user_col, *_DEPTH_COLUMNS, *spec.time_columns, *FUNNEL_COLUMNS}
     if name in taken:
         raise AnalyticsInputError(
             f"The 'by' column of {where} is called {name!r}, which clashes with a result column. "
             "Rename it (for a Series: series.rename('segment'))."
         )
     return name, values
+
+
+def _time_columns(n_steps: int) -> list[str]:
+    """The step time columns of a user_depths frame: step_1_ts .. step_<n>_ts."""
+    return [f"step_{k}_ts" for k in range(1, n_steps + 1)]
+
+
+def _depth_steps(depths, *, where: str, steps: int | None = None, user_col: str | None = None) -> int:
+    """The number of steps of a user_depths frame (its step_k_ts columns); raises unless ``depths`` looks
+    like one (with ``user_col`` when given, and ``steps`` steps when given)."""
+    columns = set(depths.columns) if isinstance(depths, pd.DataFrame) else set()
+    n_steps = 0
+    while f"step_{n_steps + 1}_ts" in columns:
+        n_steps += 1
+    needed = [*([user_col] if user_col is not None else []), *_DEPTH_COLUMNS]
+    if n_steps < MIN_STEPS or not columns.issuperset(needed):
+        found = (", ".join(map(str, depths.columns)) or "no columns") if isinstance(depths, pd.DataFrame) \
+            else type(depths).__name__
+        raise AnalyticsInputError(
+            f"{where} needs the frame returned by user_depths (columns {', '.join(needed)}, step_1_ts .. "
+            f"step_<n>_ts). Got {found} instead. Call user_depths(events, steps, ...) first."
+        )
+    if steps is not None and steps != n_steps:
+        raise AnalyticsInputError(
+            f"The 'steps' parameter of {where} lists {steps} steps, but the user_depths frame has {n_steps} "
+            f"(step_1_ts .. step_{n_steps}_ts). Pass the steps given to user_depths."
+        )
+    return n_steps
 
 
 def _check_step(value, low: int, high: int, *, name: str, where: str) -> None:
@@ -569,9 +660,10 @@ def _shown(value) -> str:
 # ------------------------------------------------------------------------------------------ summaries
 
 
-def _summary(users: pd.DataFrame, spec: _Spec, by_name: str | None) -> pd.DataFrame:
-    """Per-user frame -> one row per (by value, step): the funnel table."""
-    n_steps = len(spec.steps)
+def _summary(users: pd.DataFrame, labels: list[str], by_name: str | None) -> pd.DataFrame:
+    """Per-user frame -> one row per (by value, step): the funnel table (``labels``: the step names)."""
+    n_steps = len(labels)
+    time_columns = _time_columns(n_steps)
     depth = users["depth"].to_numpy()
     if by_name is None:
         group, groups = np.zeros(len(users), dtype=np.int64), None
@@ -586,13 +678,13 @@ def _summary(users: pd.DataFrame, spec: _Spec, by_name: str | None) -> pd.DataFr
         sel = np.flatnonzero(depth > k)
         if not len(sel):
             break
-        gap = users[spec.time_columns[k]].to_numpy()[sel] - users[spec.time_columns[k - 1]].to_numpy()[sel]
+        gap = users[time_columns[k]].to_numpy()[sel] - users[time_columns[k - 1]].to_numpy()[sel]
         median = pd.Series(gap).groupby(group[sel]).median()
         medians[median.index.to_numpy(), k] = median.to_numpy().view(np.int64)
     out = {} if groups is None else {by_name: groups.repeat(n_steps)}
     out.update({
         "step": np.tile(np.arange(1, n_steps + 1), n_groups),
-        "name": pd.array(np.tile(np.array(spec.labels, dtype=object), n_groups), dtype="str"),
+        "name": pd.array(np.tile(np.array(labels, dtype=object), n_groups), dtype="str"),
         "users": reached.ravel(),
         "conversion": _ratio(reached, np.repeat(reached[:, :1], n_steps, axis=1)).ravel(),
         "step_conversion": _ratio(reached, previous).ravel(),

@@ -10,7 +10,8 @@ import pytest
 from pandas.testing import assert_frame_equal, assert_series_equal
 
 from analytics.errors import AnalyticsInputError
-from analytics.funnel import conversion_trend, dropped_users, funnel, step_times, user_depths
+from analytics.funnel import (conversion_trend, dropped_from, dropped_users, funnel, step_times, summarize,
+                              times_from, trend_from, user_depths)
 
 DAY = pd.Timedelta(days=1)
 
@@ -335,6 +336,99 @@ def test_conversion_trend_by_entry_week_starting_monday():
     assert monthly[["entered", "converted"]].to_numpy().tolist() == [[4, 3]]
     daily = conversion_trend(events, ["view", "buy"], freq="D")
     assert len(daily) == 16 and daily["entered"].sum() == 4  # Jan 1 .. Jan 16, every day listed
+
+
+# ------------------------------------------------------------------------------------------ views
+
+
+def test_views_of_one_user_depths_frame_match_the_funnel_of_the_main_log():
+    # One kernel run, every view from it. The MAIN log (see above): users per step 4, 3, 2; u3 stops
+    # after the view, u2 after the cart; view -> buy takes u1 3 h and u4 4 h 30 min.
+    events = _events(MAIN).assign(user_id=lambda f: "u" + f["user_id"].astype(str))
+    depths = user_depths(events, MAIN_STEPS)
+    assert_frame_equal(summarize(depths, MAIN_STEPS), MAIN_FUNNEL)
+    assert_series_equal(dropped_from(depths, 1), pd.Series(["u3"], name="user_id"))
+    assert_series_equal(dropped_from(depths, 2), pd.Series(["u2"], name="user_id"))
+    expected_times = pd.Series(_td(["3h", "270min"]).to_numpy(), index=pd.Index(["u1", "u4"], name="user_id"),
+                               name="step_1_to_3")
+    assert_series_equal(times_from(depths, 1, 3), expected_times)
+    # Entry days: u1, u2 and u3 on Jan 1 (u1 converts), u4 on Jan 2 (converts).
+    expected_trend = pd.DataFrame({
+        "period": _ts(["2024-01-01", "2024-01-02"]),
+        "entered": np.array([3, 1], dtype=np.int64),
+        "converted": np.array([1, 1], dtype=np.int64),
+        "rate": [1 / 3, 1.0],
+    })
+    assert_frame_equal(trend_from(depths, freq="D"), expected_trend)
+
+
+def test_summarize_reads_the_breakdown_column_and_ignores_it_when_not_asked():
+    # Segments of the MAIN users: u1, u2 Champions, u3 At Risk, u4 missing (see the by-Series test):
+    # At Risk 1, 0, 0; Champions 2, 2, 1 (median view -> cart of 1 h and 1 day = 12 h 30 min); missing
+    # 1, 1, 1 (30 min, 4 h).
+    segments = pd.Series({1: "Champions", 2: "Champions", 3: "At Risk"}, name="segment")
+    depths = user_depths(_events(MAIN), MAIN_STEPS, by=segments)
+    expected = _expected(
+        ["view", "cart", "buy"] * 3, [1, 0, 0, 2, 2, 1, 1, 1, 1],
+        [1, 0, 0, 1, 1, 0.5, 1, 1, 1], [1, 0, np.nan, 1, 1, 0.5, 1, 1, 1], [0, 1, 0, 0, 0, 1, 0, 0, 0],
+        [None, None, None, None, "12h30min", "2h", None, "30min", "4h"],
+        segment=["At Risk"] * 3 + ["Champions"] * 3 + [np.nan] * 3,
+    )
+    assert_frame_equal(summarize(depths, MAIN_STEPS, by="segment"), expected)
+    assert_frame_equal(summarize(depths, MAIN_STEPS), MAIN_FUNNEL)  # the same frame gives the total
+
+
+def test_views_do_not_mutate_the_depths_frame_and_accept_any_row_order():
+    depths = user_depths(_events(MAIN), MAIN_STEPS)
+    shuffled = depths.sample(frac=1, random_state=2)
+    before = shuffled.copy()
+    assert_frame_equal(summarize(shuffled, MAIN_STEPS), MAIN_FUNNEL)
+    # Sorted output whatever the row order: step 1 -> 2 times of u1 (1 h), u2 (1 day), u4 (30 min).
+    assert times_from(shuffled, 1, 2).index.tolist() == [1, 2, 4]
+    assert times_from(shuffled, 1, 2).tolist() == [pd.Timedelta("1h"), DAY, pd.Timedelta("30min")]
+    assert dropped_from(shuffled, 1).tolist() == [3]
+    trend_from(shuffled)
+    assert_frame_equal(shuffled, before)
+
+
+def test_views_of_an_empty_depths_frame():
+    depths = user_depths(_events(MAIN).iloc[:0], ["view", "cart"])
+    zeros = _expected(["view", "cart"], [0, 0], [np.nan, np.nan], [np.nan, np.nan], [0, 0], [None, None])
+    assert_frame_equal(summarize(depths, ["view", "cart"]), zeros)
+    assert dropped_from(depths, 1).empty and times_from(depths, 1, 2).empty
+    assert trend_from(depths).columns.tolist() == ["period", "entered", "converted", "rate"]
+    assert trend_from(depths).empty
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda d: summarize(d, ["view", "cart"]),
+     r"The 'steps' parameter of summarize lists 2 steps, but the user_depths frame has 3 \(step_1_ts \.\. "
+     r"step_3_ts\)\. Pass the steps given to user_depths"),
+    (lambda d: summarize(d, ["view"]), r"'steps' parameter of summarize needs 2 to 10 steps"),
+    (lambda d: summarize(d, MAIN_STEPS, by="channel"),
+     r"The 'by' parameter of summarize must name the breakdown column of the user_depths frame .* "
+     r"Got 'channel'; columns: user_id, depth, entered_at, step_1_ts"),
+    (lambda d: summarize(d, MAIN_STEPS, by="depth"), r"'by' parameter of summarize .* Got 'depth'"),
+    (lambda d: summarize(d.drop(columns="entered_at"), MAIN_STEPS),
+     r"summarize needs the frame returned by user_depths \(columns depth, entered_at, step_1_ts \.\. "
+     r"step_<n>_ts\)\. Got user_id, depth, step_1_ts, step_2_ts, step_3_ts instead\. Call user_depths"),
+    (lambda d: summarize(d["depth"], MAIN_STEPS), r"summarize needs the frame returned by user_depths .* "
+                                                   r"Got Series instead"),
+    (lambda d: dropped_from(d, 3), r"'after_step' parameter of dropped_from must be a step number from 1 "
+                                   r"to 2\. Got 3 instead"),
+    (lambda d: dropped_from(d, 1, user_col="customer_id"),
+     r"dropped_from needs the frame returned by user_depths \(columns customer_id, depth, entered_at"),
+    (lambda d: times_from(d, 2, 2), r"'to_step' parameter of times_from must be a step number from 3 to 3\. "
+                                    r"Got 2 instead"),
+    (lambda d: times_from(d, 0, 2), r"'from_step' parameter of times_from .* Got 0 instead"),
+    (lambda d: trend_from(d, freq="Q"), r"'freq' parameter of trend_from must be one of 'D', 'W', 'M'\. "
+                                        r"Got 'Q' instead"),
+    (lambda d: trend_from(d[["depth", "entered_at", "step_1_ts"]]),
+     r"trend_from needs the frame returned by user_depths"),
+])
+def test_views_reject_what_is_not_a_matching_user_depths_frame(call, match):
+    with pytest.raises(AnalyticsInputError, match=match):
+        call(user_depths(_events(MAIN), MAIN_STEPS))
 
 
 # ------------------------------------------------------------------------------------------ errors
