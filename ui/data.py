@@ -7,6 +7,7 @@ per rerun; 10M-row frames must not be pickled on every call). Nothing here may m
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,7 @@ from analytics.sample import make_sample
 from analytics.store import DatasetStore
 
 SAMPLE_ID = "sample"
-SAMPLE_CUSTOMERS = 50_000
+SAMPLE_CUSTOMERS = int(os.environ.get("GROWTH_SAMPLE_CUSTOMERS", 50_000))  # ~5 orders per customer
 
 
 @st.cache_resource

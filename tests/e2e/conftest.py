@@ -29,6 +29,7 @@ class Server:
 
     def __init__(self, store_dir: Path):
         self.store_dir = store_dir
+        store_dir.mkdir(parents=True, exist_ok=True)
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
