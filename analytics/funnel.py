@@ -560,7 +560,7 @@ def _walk(stream: _Stream, spec: _Spec) -> _Walk:
         starts, first_step = group_starts, 0  # a span can start at any distinct time
     else:
         starts, first_step = np.flatnonzero((stream.bits & 1) != 0), 1  # one attempt per step-1 event
-    if spec.first_attempt_dominates:
+    if spec.first_attempt_dominates and len(starts):
         starts = starts[np.r_[True, stream.user[starts[1:]] != stream.user[starts[:-1]]]]
     user0, time0 = stream.user[starts], stream.time[starts]
     depth = np.full(len(starts), first_step, dtype=np.int64)

@@ -106,8 +106,11 @@ def monthly_trend(orders: pd.DataFrame, *, start=None, end=None) -> pd.DataFrame
     """
     o = _arrays(orders, "monthly_trend")
     if len(o.days) == 0:
-        return pd.DataFrame(columns=["month", "gmv", "orders", "active_customers",
-                                     "new_revenue", "returning_revenue"])
+        return pd.DataFrame({"month": pd.Series([], dtype="datetime64[ns]"),
+                             **{c: pd.Series([], dtype="float64") for c in ("gmv", "new_revenue", "returning_revenue")},
+                             "orders": pd.Series([], dtype="int64"),
+                             "active_customers": pd.Series([], dtype="int64")})[
+            ["month", "gmv", "orders", "active_customers", "new_revenue", "returning_revenue"]]
     lo = _day(start) if start is not None else int(o.days.min())
     hi = _day(end) if end is not None else int(o.days.max())
     rows = np.flatnonzero((o.days >= lo) & (o.days <= hi))
