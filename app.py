@@ -33,9 +33,10 @@ if monthly["orders"].sum() == 0:
 trend, split = charts.monthly_trend(monthly), charts.new_vs_returning(monthly)
 st.plotly_chart(trend, key="trend")
 st.plotly_chart(split, key="new_returning")
+monthly_table = kpis.monthly_table(monthly)
 with st.expander(t("overview.table")):
-    st.dataframe(monthly, hide_index=True)
-    csv_button(monthly, "monthly_overview.csv", key="dl_monthly")
+    st.dataframe(monthly_table, hide_index=True)
+    csv_button(monthly_table, "monthly_overview.csv", key="dl_monthly")
 report_button(t("overview.title"), active, figures=[trend, split],
-              tables=[(t("overview.kpi_table"), kpis.table(tiles)), (t("overview.table"), monthly)],
+              tables=[(t("overview.kpi_table"), kpis.table(tiles)), (t("overview.table"), monthly_table)],
               key="overview_report")

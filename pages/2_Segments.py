@@ -16,7 +16,7 @@ from ui.charts import segments as charts
 from ui.download import csv_button
 from ui.report import report_button
 from ui.sidebar import page_setup
-from ui.text import t
+from ui.text import name, t
 
 VIEWS = ("segments", "heatmap", "clusters", "actions", "customers")
 K_OPTIONS = ("auto", *(str(k) for k in clusters.AUTO_KS))
@@ -86,7 +86,7 @@ try:
     with st.spinner(t("common.computing")):
         table, concentration = _rfm(active.ds_id, active.start, active.end, asof, orders)
 except AnalyticsInputError as exc:
-    st.error(str(exc))
+    st.error(t("common.input_error", message=exc))
     st.stop()
 key = (active.ds_id, active.start, active.end, asof)
 caption = st.empty()
@@ -112,7 +112,7 @@ segmented = scored.assign(segment=segments)
 
 caption.caption(t("segments.caption", asof=table.attrs["asof"].date(), customers=format.count(len(table)),
                   **sw.mode_caption(thresholds)))
-tiles = st.columns(5)
+tiles = st.columns([1, 1.3, 1, 1, 1])  # GMV in 万 ("¥2,996.63万") needs the room
 tiles[0].metric(t("segments.tile_customers"), format.count(len(table)), help=t("segments.tile_customers_help"))
 tiles[1].metric(t("segments.tile_gmv"), format.money(float(table["monetary"].sum())),
                 help=t("segments.tile_gmv_help"))
@@ -155,7 +155,7 @@ elif view == "clusters":
         with st.spinner(t("common.computing")):
             labels, cluster_summary = _clusters(*key, k, table)
     except AnalyticsInputError as exc:
-        st.error(str(exc))
+        st.error(t("common.input_error", message=exc))
         st.stop()
     clustered = segmented.assign(cluster=labels["cluster"], cluster_name=labels["cluster_name"])
     clustered.attrs = labels.attrs
@@ -185,7 +185,7 @@ elif view == "clusters":
     ids = list(range(clustered.attrs["k"]))
     names = clustered["cluster_name"].cat.categories
     picked = state.choice(st.selectbox, t("segments.cluster_members"), ids, key="seg_cluster", default=0,
-                          parse=int, format_func=lambda i: str(names[i]))
+                          parse=int, format_func=lambda i: name(names[i]))
     members = sw.members_of(clustered, "cluster", picked)
     st.caption(t("segments.members_preview", count=min(sw.PREVIEW_ROWS, len(members))))
     shown, config = sw.display(members.head(sw.PREVIEW_ROWS))
@@ -199,7 +199,8 @@ elif view == "actions":
     sw.plays_editor(summary, disabled=locked)
     st.subheader(t("segments.members_title"))
     names = [str(n) for n in summary["segment"]]
-    picked = state.choice(st.selectbox, t("segments.members_pick"), names, key="seg_members", default=names[0])
+    picked = state.choice(st.selectbox, t("segments.members_pick"), names, key="seg_members", default=names[0],
+                          format_func=name)
     members = sw.members_of(segmented, "segment", picked)
     st.caption(t("segments.members_preview", count=min(sw.PREVIEW_ROWS, len(members))))
     shown, config = sw.display(members.head(sw.PREVIEW_ROWS))

@@ -81,7 +81,7 @@ try:
         full = _cohorts(active.ds_id, active.end, *grid, None, tables[s.basis])
         shown = _shown(active.ds_id, active.start, active.end, *grid, None, full)
 except AnalyticsInputError as exc:
-    st.error(str(exc))
+    st.error(t("common.input_error", message=exc))
     st.stop()
 st.caption(t("retention.intro" if s.basis == "orders" else "retention.intro_activity",
              start=active.start, end=active.end))
@@ -131,7 +131,7 @@ if by is not None:
             full_by = _cohorts(active.ds_id, active.end, *grid, by, tables[s.basis])
             split = _shown(active.ds_id, active.start, active.end, *grid, by, full_by)
     except AnalyticsInputError as exc:
-        st.error(str(exc))
+        st.error(t("common.input_error", message=exc))
     else:
         frame, value = (split["curve"], "rate") if s.kind == "rate" \
             else (split["ltv"], "revenue_per_customer")

@@ -59,7 +59,7 @@ try:
     with st.spinner(t("common.computing")):
         fit, points = _fit(active.ds_id, active.start, active.end, adstock, spend, active.table("orders"))
 except AnalyticsInputError as exc:
-    st.error(str(exc))
+    st.error(t("common.input_error", message=exc))
     st.stop()
 report, curves = fit.report, fit.curves
 if not curves:
@@ -101,7 +101,7 @@ with shares_box:
     else:
         bw.drop_custom_shares(channels)
         if preset in preset_errors:
-            st.error(preset_errors[preset])
+            st.error(t("common.input_error", message=preset_errors[preset]))
             st.stop()
         shares = preset_shares[preset]
 st.session_state[bw.LAST_SHARES] = shares
@@ -128,7 +128,7 @@ with optimise_tab:
                                       tuple((c, bounds[c]) for c in channels), curves)
         optimum = budget.predict(curves, split)
     except AnalyticsInputError as exc:
-        st.error(str(exc))
+        st.error(t("common.input_error", message=exc))
     if optimum is not None:
         opt_totals = budget.predict_totals(optimum)
         st.caption(t("budget.optimise_note"))

@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics.budget import GROUP_SHARES, PRESETS, predict_totals
-from ui import format, state
+from ui import format, messages, state
 from ui.download import csv_button
 from ui.text import t
 
@@ -220,8 +220,9 @@ def fit_table(report: pd.DataFrame, now: pd.DataFrame | None = None, *, adstock:
         now = pd.DataFrame({"channel": [], "revenue": [], "marginal_roas": []})
     on_curve = now.set_index("channel")
     fitted, weak = _fit_flags(report)
-    status = np.where(weak, f"{t('budget.status_ok')}, {t('budget.weak')}",
-                      np.where(fitted, t("budget.status_ok"), report["status"].to_numpy(dtype=object)))
+    reasons = [messages.fit_status(str(s)) for s in report["status"]]  # one per channel
+    status = np.where(weak, t("common.list_sep").join((t("budget.status_ok"), t("budget.weak"))),
+                      np.where(fitted, t("budget.status_ok"), np.array(reasons, dtype=object)))
     out = pd.DataFrame({
         "channel": report["channel"],
         "points": report["points"],
@@ -241,7 +242,7 @@ def fit_warnings(report: pd.DataFrame) -> None:
     fitted, weak = _fit_flags(report)
     for flags, key in ((~fitted, "no_curve"), (weak, "weak_fit")):
         if flags.any():
-            names = ", ".join(map(str, report["channel"].to_numpy()[flags]))
+            names = t("common.list_sep").join(map(str, report["channel"].to_numpy()[flags]))
             st.warning(t(f"budget.{key}", channels=names, r2=WEAK_R2))
 
 
@@ -262,7 +263,7 @@ def stop_reason(binding: Mapping, optimum: pd.DataFrame) -> str:
     """Why the optimiser stopped where it did: the binding bounds, or the common marginal ROAS."""
     at = [t(f"budget.at_{side}", channel=c) for c, side in binding.items() if side]
     if at:
-        return t("budget.stopped_at", channels=", ".join(at))
+        return t("budget.stopped_at", channels=t("common.list_sep").join(at))
     return t("budget.stopped_inside", marginal=ratio(optimum["marginal_roas"].mean()))
 
 

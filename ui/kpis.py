@@ -1,4 +1,5 @@
-"""KPI tiles of the overview: st.metric tiles and the same figures as a table for downloads / reports."""
+"""KPI tiles of the overview: st.metric tiles and the same figures as a table for downloads / reports, and
+the monthly figures as a readable table."""
 
 from __future__ import annotations
 
@@ -29,3 +30,9 @@ def table(kpis: pd.DataFrame) -> pd.DataFrame:
         t("overview.previous"): [FORMATS[n](v) for n, v in kpis["previous"].items()],
         t("overview.change"): [format.change(v) or "—" for v in kpis["change"]],
     })
+
+
+def monthly_table(monthly: pd.DataFrame) -> pd.DataFrame:
+    """``overview.monthly_trend`` output with readable column names and the month as ``2026-01``."""
+    shown = monthly.assign(month=monthly["month"].dt.strftime("%Y-%m"))
+    return shown.rename(columns={c: t(f"overview.col_{c}") for c in shown.columns})

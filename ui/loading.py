@@ -12,8 +12,8 @@ from analytics import io as data_io
 from analytics.dataset import Dataset, empty_table
 from analytics.errors import AnalyticsInputError
 from analytics.mapping import MAPPABLE, suggest_mapping
-from ui import data
-from ui.text import t
+from ui import data, messages
+from ui.text import in_lang, t
 
 NONE = "—"
 
@@ -45,7 +45,8 @@ def mapping_editor(columns: list[str], kind: str, *, key: str) -> dict[str, str 
         cells = st.columns(4)
         for i, field in enumerate(MAPPABLE[kind]):
             default = options.index(suggested[field]) if field in suggested else 0
-            pick = cells[i % 4].selectbox(field, options, index=default, key=f"{key}_{field}")
+            label = t("data.field", label=t(f"data.field_{field}"), field=field)
+            pick = cells[i % 4].selectbox(label, options, index=default, key=f"{key}_{field}")
             chosen[field] = None if pick == NONE else pick
     return chosen
 
@@ -64,7 +65,7 @@ def upload_and_load(kind: str) -> data_io.LoadResult | None:
             result = _load(content, upload.name, kind, tuple(sorted(mapping.items())))
             status.update(label=t("data.loaded", name=upload.name, rows=result.rows_loaded), state="complete")
     except AnalyticsInputError as exc:
-        st.error(str(exc))
+        st.error(t("common.input_error", message=exc))
         return None
     report(result)
     return result
@@ -77,12 +78,20 @@ def report(result: data_io.LoadResult) -> None:
     cols[1].metric(t("data.rows_loaded"), f"{result.rows_loaded:,}")
     cols[2].metric(t("data.rows_dropped"), f"{result.rows_dropped:,}")
     for problem in result.problems:
-        st.warning(problem)
+        st.warning(messages.report_line(problem))
     if not result.bad_rows.empty:
         with st.expander(t("data.bad_rows")):
-            st.dataframe(result.bad_rows, hide_index=True)
+            st.dataframe(_bad_rows(result.bad_rows), hide_index=True)
     with st.expander(t("data.preview")):
-        st.dataframe(result.frame.head(50), hide_index=True)
+        preview = result.frame.head(50)
+        st.dataframe(preview.rename(columns={c: t(f"data.field_{c}") for c in preview.columns}), hide_index=True)
+
+
+def _bad_rows(bad: pd.DataFrame) -> pd.DataFrame:
+    """The dropped-row sample with its reasons and the row / reason headers in the session's language (the
+    other columns are the source file's own)."""
+    shown = bad.assign(reason=[messages.reason(r) for r in bad["reason"]])
+    return shown.rename(columns={"row": t("data.col_row"), "reason": t("data.col_reason")})
 
 
 def save_panel(results: dict[str, data_io.LoadResult], *, default_name: str, key: str = "files") -> None:
@@ -94,9 +103,9 @@ def save_panel(results: dict[str, data_io.LoadResult], *, default_name: str, key
     tables = {kind: result.frame for kind, result in results.items()}
     st.button(t("data.save"), type="primary", on_click=_save, args=(tables, f"{key}_save_name"),
               key=f"{key}_save")
-    saved = st.session_state.get("saved_message")
-    if saved:
-        st.success(saved)
+    saved = st.session_state.get("saved_name")
+    if saved is not None:
+        st.success(t("data.saved", name=saved))
 
 
 def _save(tables: dict[str, pd.DataFrame], name_key: str) -> None:
@@ -106,23 +115,24 @@ def _save(tables: dict[str, pd.DataFrame], name_key: str) -> None:
     full = {kind: tables.get(kind, empty_table(kind)) for kind in ("orders", "events", "spend")}
     ds_id = data.store().save(Dataset(**full), name)
     st.session_state["ds"] = ds_id
-    st.session_state["saved_message"] = t("data.saved", name=name)
+    st.session_state["saved_name"] = name
 
 
 def sql_loader() -> dict[str, data_io.LoadResult]:
     """SQLAlchemy URL + table name or SELECT query per kind; loaded results are kept in the session."""
     results = st.session_state.setdefault("sql_results", {})
     url = st.text_input(t("data.sql_url"), type="password", key="sql_url", help=t("data.sql_url_help"))
-    kind = st.selectbox(t("data.sql_kind"), ["orders", "events", "spend"], key="sql_kind")
+    kind = st.selectbox(t("data.sql_kind"), ["orders", "events", "spend"], key="sql_kind",
+                        format_func=in_lang(lambda k: t(f"data.{k}_file")))
     source = st.text_area(t("data.sql_source"), key="sql_source", help=t("data.sql_source_help"))
     if st.button(t("data.sql_load"), key="sql_load", disabled=not (url and source.strip())):
         try:
             with st.status(t("data.sql_loading"), expanded=False) as status:
                 results[kind] = data_io.load_sql(url, source.strip(), kind)
-                status.update(label=t("data.loaded", name=kind, rows=results[kind].rows_loaded),
+                status.update(label=t("data.loaded", name=t(f"data.{kind}_file"), rows=results[kind].rows_loaded),
                               state="complete")
         except AnalyticsInputError as exc:
-            st.error(str(exc))
+            st.error(t("common.input_error", message=exc))
     for loaded_kind, result in results.items():
         st.subheader(t(f"data.{loaded_kind}_file"))
         report(result)

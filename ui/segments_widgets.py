@@ -4,7 +4,11 @@ suggested plays kept in the URL, and the tables and downloads built from ``analy
 URL parameters: ``seg_asof``, ``seg_bins``, ``seg_<r|f|m>_thr`` (bound widgets); ``seg_<r|f|m>_mode``,
 ``seg_map``, ``seg_view``, ``seg_k``, ``seg_members``, ``seg_cluster`` (ui.state.choice); ``seg_grid``
 (JSON of the map cells that differ from the preset, e.g. ``{"R5F1":"Newcomers"}``) and ``seg_plays``
-(JSON of the plays that differ from rfm.DEFAULT_PLAYS), both only present when something changed.
+(JSON of the plays that differ from the default plays), both only present when something changed.
+
+Segment and cluster names stay English in the analytics frames and in the URL (links work in every
+language); they are shown through ``ui.text.name``, and a name typed in the map in any language (e.g.
+"冠军客户") is read back as the English name it shows (``ui.text.english_name``).
 """
 
 from __future__ import annotations
@@ -21,12 +25,14 @@ from analytics import rfm
 from analytics.errors import AnalyticsInputError
 from ui import format, state
 from ui.download import csv_button, safe_csv
-from ui.text import t
+from ui.text import current_lang, english_name, name, play, t
 
 PRESETS = {"rfm": rfm.DEFAULT_GRID, "tiers": rfm.FOUR_TIER_GRID}
 MODES = ("quantile", "thresholds")
 SHORT = {"recency_days": "r", "frequency": "f", "monetary": "m"}
 GRID_PARAM, PLAYS_PARAM = "seg_grid", "seg_plays"
+PLAYS_EDITOR = "seg_plays_editor"
+_EDITORS_LANG = "seg_editors_lang"  # session key: the language the editors were last drawn in
 PREVIEW_ROWS = 20  # members shown above their download
 TABLE_ROWS = 1_000  # customers shown in the customer table
 
@@ -166,11 +172,24 @@ def _editor_key(preset: str) -> str:
     return f"seg_grid_{preset}"
 
 
+def _reset_editors_on_language_change() -> None:
+    """Drop the cell edits of the map and plays editors when the language changed since the last run (the
+    map editor, drawn on every run before the plays editor, calls this): their edits are all in the URL,
+    so they come back, shown in the new language."""
+    lang = current_lang()
+    if st.session_state.get(_EDITORS_LANG, lang) != lang:
+        for key in (*map(_editor_key, PRESETS), PLAYS_EDITOR):
+            st.session_state.pop(key, None)
+    st.session_state[_EDITORS_LANG] = lang
+
+
 def grid_editor(preset: str, bins: int, *, disabled: bool) -> pd.DataFrame:
     """The editable R x F map of ``preset`` with the link's cell edits (URL ``seg_grid``); returns the grid.
 
-    A cell left empty shows an error and keeps the last valid map.
+    A cell left empty shows an error and keeps the last valid map. Cells are shown in the session's
+    language; a typed name that is a known segment's name in any language means that segment.
     """
+    _reset_editors_on_language_change()
     base = PRESETS[preset]
     linked = _linked(GRID_PARAM, t("segments.preset"))
     try:
@@ -182,11 +201,12 @@ def grid_editor(preset: str, bins: int, *, disabled: bool) -> pd.DataFrame:
     if bins != len(base):
         st.caption(t(f"segments.grid_bins_note_{bins}"))
     config = {c: st.column_config.TextColumn(c, required=True) for c in shown.columns}
-    edited = st.data_editor(shown, key=_editor_key(preset), disabled=disabled, column_config=config)
+    edited = st.data_editor(shown.map(name), key=_editor_key(preset), disabled=disabled, column_config=config)
     try:
-        changes = rfm.grid_changes(edited, base=base)
+        changes = rfm.grid_changes(edited.map(lambda v: english_name(v) if isinstance(v, str) else v),
+                                   base=base)
     except AnalyticsInputError as exc:
-        st.error(str(exc))
+        st.error(t("common.input_error", message=exc))
         changes = linked
     _write_linked(GRID_PARAM, changes)
     if changes:
@@ -200,9 +220,10 @@ def grid_editor(preset: str, bins: int, *, disabled: bool) -> pd.DataFrame:
 # --- plays ------------------------------------------------------------------------------------------
 
 def plays(names: Sequence[str]) -> dict[str, str]:
-    """The suggested play of each segment: the link's edits (URL ``seg_plays``) over rfm.DEFAULT_PLAYS."""
+    """The suggested play of each segment: the link's edits (URL ``seg_plays``) over the default plays
+    (rfm.DEFAULT_PLAYS in the session's language, ``ui.text.play``)."""
     linked = _linked(PLAYS_PARAM, t("segments.col_play"))
-    return {name: linked.get(name, rfm.DEFAULT_PLAYS.get(name, "")) for name in names}
+    return {n: linked.get(n, play(n)) for n in names}
 
 
 def plays_editor(summary: pd.DataFrame, *, disabled: bool) -> dict[str, str]:
@@ -215,23 +236,30 @@ def plays_editor(summary: pd.DataFrame, *, disabled: bool) -> dict[str, str]:
     shown, config = display(frame)
     play_col = t("segments.col_play")
     config[play_col] = st.column_config.TextColumn(play_col, width="large")
-    edited = st.data_editor(shown, key="seg_plays_editor", hide_index=True, column_config=config,
+    edited = st.data_editor(shown, key=PLAYS_EDITOR, hide_index=True, column_config=config,
                             disabled=True if disabled else [c for c in shown.columns if c != play_col])
     new = {n: (p or "").strip() for n, p in zip(names, edited[play_col])}
     kept = {n: p for n, p in _linked(PLAYS_PARAM, play_col).items() if n not in new}
-    _write_linked(PLAYS_PARAM, kept | {n: p for n, p in new.items() if p != rfm.DEFAULT_PLAYS.get(n, "")})
+    _write_linked(PLAYS_PARAM, kept | {n: p for n, p in new.items() if p != play(n)})
     return new
 
 
 # --- tables and downloads ---------------------------------------------------------------------------
 
 def display(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
-    """``frame`` with readable column names, and the matching st.dataframe column_config."""
+    """``frame`` with readable column names and its segment / cluster names in the session's language, and
+    the matching st.dataframe column_config."""
     names = {c: t(f"segments.col_{c}") for c in frame.columns}
     config = {names[c]: _CONFIG[c] for c in frame.columns if c in _CONFIG}
-    shown = frame.rename(columns=names)
+    shown = frame.assign(**{c: _names(frame[c]) for c in ("segment", "cluster_name") if c in frame.columns})
+    shown = shown.rename(columns=names)
     shown.attrs = {}  # asof / bins / edges are not table content
     return shown, config
+
+
+def _names(values: pd.Series) -> pd.Series:
+    """Segment / cluster names in the session's language: one lookup per distinct name, not per row."""
+    return values.map({v: name(v) for v in values.dropna().unique()})
 
 
 def show_table(frame: pd.DataFrame, file_name: str, *, key: str) -> None:
@@ -260,10 +288,11 @@ def concentration_table(concentration: pd.DataFrame) -> pd.DataFrame:
 
 
 def overlap_table(overlap: pd.DataFrame) -> pd.DataFrame:
-    """rfm.segment_overlap output with the cluster names as the first column."""
-    out = overlap.rename(columns=str)
-    out.columns.name = None
-    return out.reset_index().rename(columns={overlap.index.name: t("segments.col_cluster_name")})
+    """rfm.segment_overlap output with the cluster names as the first column, names in the session's
+    language."""
+    out = overlap.set_axis([name(c) for c in overlap.columns], axis=1)
+    out.insert(0, t("segments.col_cluster_name"), [name(c) for c in overlap.index])
+    return out.reset_index(drop=True)
 
 
 def members_of(frame: pd.DataFrame, column: str, value) -> pd.DataFrame:

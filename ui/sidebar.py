@@ -1,23 +1,30 @@
 """The shared top of every page: page config, the sidebar (data set, date range) and the active data.
 
-Every page starts with ``active = page_setup("segments.title")``. Settings live in the URL: the data set
-as ``ds`` and the date range as ``range`` (widgets bound to query parameters), so a link reproduces them.
+Every page starts with ``active = page_setup("segments.title")``. The sidebar starts with the page links
+(labels from the catalogue: Streamlit's own navigation, which shows the file names, is switched off in
+.streamlit/config.toml) and the language switch. Settings live in the URL: the language as ``lang``, the
+data set as ``ds`` and the date range as ``range``, so a link reproduces them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
 
 from analytics.dataset import Dataset
 from analytics.errors import AnalyticsInputError
 from analytics.store import is_valid_id
 from ui import access, data, share, state
-from ui.text import t
+from ui.text import LANG_KEY, LANGS, browser_lang, t
 
 DEFAULT_DAYS = 365
+ROOT = Path(__file__).resolve().parents[1]
+ENTRY = ROOT / "app.py"
 
 
 @dataclass(frozen=True)
@@ -42,12 +49,14 @@ def page_setup(title_key: str) -> Active:
     access.gate()
     locked = share.view_only()
     with st.sidebar:
+        _navigation()
+        _language_switch()
         ds_id, name = _dataset_picker(locked)
         with st.spinner(t("sidebar.loading")):
             try:
                 dataset = data.dataset(ds_id)
             except AnalyticsInputError as exc:
-                st.error(str(exc))
+                st.error(t("common.input_error", message=exc))
                 st.stop()
         start, end = _date_range(ds_id, locked)
         share.share_box()
@@ -56,6 +65,36 @@ def page_setup(title_key: str) -> Active:
     if locked:
         st.info(t("share.view_only"))
     return Active(ds_id, name, dataset, start, end, locked)
+
+
+def page_scripts() -> list[Path]:
+    """The app's pages in Streamlit's order: the entry script, then pages/ by their number prefix."""
+    pages = sorted((ROOT / "pages").glob("*.py"), key=lambda p: (int(re.match(r"\d*", p.stem)[0] or 0), p.stem))
+    return [ENTRY, *pages]
+
+
+def nav_key(script: Path) -> str:
+    """The catalogue key of a page's link: ``pages/2_Segments.py`` -> ``app.nav_segments``; the entry
+    script is the overview."""
+    return "app.nav_overview" if script == ENTRY else f"app.nav_{re.sub(r'^[0-9]*_?', '', script.stem).lower()}"
+
+
+def _navigation() -> None:
+    """One link per page, labelled in the session's language."""
+    for script in page_scripts():
+        try:
+            st.page_link(str(script), label=t(nav_key(script)))
+        except StreamlitPageNotFoundError:  # a page run as an app of its own (AppTest): no other pages
+            return
+    st.divider()
+
+
+def _language_switch() -> None:
+    """English / 中文 (URL ``lang``; without one, the browser's language), above the other settings.
+    Available in view-only links too: it changes how the view reads, not what it shows."""
+    state.choice(st.segmented_control, t("sidebar.language"), LANGS, key=LANG_KEY,
+                 default=browser_lang(st.context.locale), format_func=lambda lang: t(f"common.lang_{lang}"),
+                 required=True)
 
 
 def _dataset_picker(locked: bool) -> tuple[str, str]:

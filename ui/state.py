@@ -13,7 +13,7 @@ from typing import Any
 
 import streamlit as st
 
-from ui.text import t
+from ui.text import in_lang, t
 
 
 def _seed(key: str, options: Sequence[Any], default: Any, parse: Callable[[str], Any]) -> bool:
@@ -46,7 +46,8 @@ def choice(widget: Callable[..., Any], label: str, options: Sequence[Any], *, ke
     """An option widget (st.selectbox, st.radio, st.segmented_control, ...) synced with URL ``key``.
 
     ``parse`` turns the URL text back into an option (e.g. ``int``). An unknown URL value falls back to
-    ``default`` (first option when None) with a warning. Returns the chosen option.
+    ``default`` (first option when None) with a warning. A ``format_func`` speaks the session's language
+    (ui.text.in_lang). Returns the chosen option.
     """
     options = list(options)
     default = options[0] if default is None else default
@@ -54,6 +55,8 @@ def choice(widget: Callable[..., Any], label: str, options: Sequence[Any], *, ke
         st.warning(t("common.bad_link_value", label=label))
     if st.session_state[key] not in options:
         st.session_state[key] = default
+    if "format_func" in kwargs:
+        kwargs["format_func"] = in_lang(kwargs["format_func"])
     value = widget(label, options, key=key, persist_state="session", **kwargs)
     _write(key, value, default)
     return value
@@ -68,6 +71,8 @@ def choices(label: str, options: Sequence[Any], *, key: str, default: Sequence[A
         picked = [v for v in raw.split(",") if v in options] if raw else list(default)
         st.session_state[key] = picked
     st.session_state[key] = [v for v in st.session_state[key] if v in options]
+    if "format_func" in kwargs:
+        kwargs["format_func"] = in_lang(kwargs["format_func"])
     value = st.multiselect(label, options, key=key, persist_state="session", **kwargs)
     _write(key, ",".join(value), ",".join(default))
     return value

@@ -34,7 +34,7 @@ def test_upload_on_a_fresh_server_then_overview_shows_its_numbers(server_factory
     expect(page.get_by_text("Saved “My upload”")).to_be_visible()
     expect(page).to_have_url(re.compile(r"[?&]ds=[A-Za-z0-9_-]{22}"))
 
-    page.get_by_role("link", name="app").click()
+    page.get_by_role("link", name="Overview").click()
     tiles = page.locator('[data-testid="stMetric"]')
     # 1000 + 50.5 + 20 = 1070.50 from 3 orders of 2 customers
     expect(tiles.filter(has_text="GMV")).to_contain_text("¥1,070.50")

@@ -9,6 +9,8 @@ from plotly.subplots import make_subplots
 from ui.charts.style import layout
 from ui.text import t
 
+_MONTHS = dict(tickformat="%Y-%m", hoverformat="%Y-%m")  # ISO months in every language (no "Nov 2025")
+
 
 def monthly_trend(monthly: pd.DataFrame) -> go.Figure:
     """Monthly GMV (bars, left axis) with orders and active customers (lines, right axis)."""
@@ -20,6 +22,7 @@ def monthly_trend(monthly: pd.DataFrame) -> go.Figure:
                     mode="lines+markers", secondary_y=True)
     fig.update_yaxes(title_text=t("overview.gmv"), secondary_y=False)
     fig.update_yaxes(title_text=t("overview.count_axis"), secondary_y=True)
+    fig.update_xaxes(**_MONTHS)
     return layout(fig, t("overview.trend_title"))
 
 
@@ -29,4 +32,5 @@ def new_vs_returning(monthly: pd.DataFrame) -> go.Figure:
     fig.add_bar(x=monthly["month"], y=monthly["new_revenue"], name=t("overview.new_revenue"))
     fig.add_bar(x=monthly["month"], y=monthly["returning_revenue"], name=t("overview.returning_revenue"))
     fig.update_layout(barmode="relative", yaxis_title=t("overview.revenue_axis"))
+    fig.update_xaxes(**_MONTHS)
     return layout(fig, t("overview.new_vs_returning_title"))

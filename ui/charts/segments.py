@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ui.charts.style import PALETTE, layout
-from ui.text import t
+from ui.text import name, t
 
 SCATTER_POINTS = 4_000  # customers drawn in the cluster scatter (a fixed-seed sample when there are more)
 
@@ -20,9 +20,10 @@ def _bar_height(segments: int) -> int:
 
 
 def _plain(names) -> list[str]:
-    """Segment names as plain text for plotly, which reads a few HTML tags in labels (names are typed by
-    users; plotly shows the escaped entities as the original characters)."""
-    return [html.escape(str(n), quote=False) for n in names]
+    """Segment / cluster names in the session's language as plain text for plotly, which reads a few HTML
+    tags in labels (names are typed by users; plotly shows the escaped entities as the original
+    characters)."""
+    return [html.escape(name(n), quote=False) for n in names]
 
 
 def segment_sizes(summary: pd.DataFrame) -> go.Figure:
@@ -84,11 +85,10 @@ def cluster_scatter(clustered: pd.DataFrame, *, max_points: int = SCATTER_POINTS
     of them, drawn by a fixed-seed sample so the picture is the same on every run."""
     drawn = clustered if len(clustered) <= max_points else clustered.sample(max_points, random_state=0)
     fig = go.Figure()
-    names = clustered["cluster_name"].cat.categories
-    for i, name in enumerate(names):
-        part = drawn[drawn["cluster_name"] == name]
+    for i, cluster in enumerate(clustered["cluster_name"].cat.categories):
+        part = drawn[drawn["cluster_name"] == cluster]
         fig.add_scatter(
-            x=part["recency_days"], y=part["monetary"], mode="markers", name=_plain([name])[0],
+            x=part["recency_days"], y=part["monetary"], mode="markers", name=_plain([cluster])[0],
             marker=dict(size=5, opacity=0.6, color=PALETTE[i % len(PALETTE)]),
             customdata=part["frequency"],
             hovertemplate="%{fullData.name}<br>" + t("segments.scatter_hover") + "<extra></extra>",
