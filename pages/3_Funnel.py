@@ -106,7 +106,7 @@ try:
         depths = _depths(*key, events, segments)
         summary, by_summary = _summaries(key, depths)
 except AnalyticsInputError as exc:
-    st.error(str(exc))
+    st.error(t("common.input_error", message=exc))
     st.stop()
 n_steps = len(s.steps)
 step_names = summary["name"].to_list()

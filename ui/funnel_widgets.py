@@ -25,7 +25,7 @@ from analytics import funnel
 from ui import format, state
 from ui.charts.funnel import duration
 from ui.download import csv_button
-from ui.text import t
+from ui.text import name, t
 
 STEPS_PARAM = "fun_steps"
 DEFAULT_STEPS = ("visit", "view", "add_to_cart", "checkout", "purchase")  # the sample's funnel
@@ -295,10 +295,12 @@ def step_table(summary: pd.DataFrame) -> pd.DataFrame:
 
 
 def group_labels(values: pd.Series, by: str) -> list[str]:
-    """Display text of breakdown values; a missing value is "(not set)", or "No order in range" for
-    RFM segments (users without an order in the date range have no segment)."""
-    missing = t("funnel.no_segment" if by == "segment" else "funnel.no_value")
-    return [missing if pd.isna(v) else str(v) for v in values]
+    """Display text of breakdown values; RFM segments in the session's language (``ui.text.name``). A
+    missing value is "(not set)", or "No order in range" for RFM segments (users without an order in the
+    date range have no segment)."""
+    if by == "segment":
+        return [t("funnel.no_segment") if pd.isna(v) else name(v) for v in values]
+    return [t("funnel.no_value") if pd.isna(v) else str(v) for v in values]
 
 
 def breakdown_table(by_summary: pd.DataFrame, by: str, n_steps: int,

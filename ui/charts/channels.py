@@ -72,6 +72,7 @@ def weekly_lines(trend: pd.DataFrame, channels: Sequence[str]) -> go.Figure:
                             showlegend=row == 1, line=dict(color=color), row=row, col=1)
     for row, metric in enumerate(metrics, start=1):
         fig.update_yaxes(title_text=t(f"channels.trend_{metric}"), row=row, col=1)
+    fig.update_xaxes(tickformat="%Y-%m-%d", hoverformat="%Y-%m-%d")  # ISO weeks in every language
     fig.update_layout(height=720)
     return layout(fig, t("channels.trend_title"))
 

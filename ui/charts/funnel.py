@@ -131,6 +131,7 @@ def breakdown_chart(by_summary: pd.DataFrame, by: str, labels: list[str], *, big
 
 
 _PERIODS = {"D": _DAY * 1000, "W": 7 * _DAY * 1000, "M": "M1"}  # plotly xperiod: ms, or months
+_DATES = {"D": "%Y-%m-%d", "W": "%Y-%m-%d", "M": "%Y-%m"}  # ISO dates in every language (no "Nov 2025")
 
 
 def trend_chart(trend: pd.DataFrame, *, freq: str, provisional: tuple[pd.Timestamp, pd.Timestamp] | None,
@@ -149,6 +150,7 @@ def trend_chart(trend: pd.DataFrame, *, freq: str, provisional: tuple[pd.Timesta
     if provisional is not None:
         fig.add_vrect(x0=provisional[0], x1=provisional[1], fillcolor="#999999", opacity=0.15, line_width=0,
                       annotation_text=t("funnel.provisional"), annotation_position="top left")
+    fig.update_xaxes(tickformat=_DATES[freq], hoverformat=_DATES[freq])
     fig.update_yaxes(title_text=t("funnel.trend_rate"), tickformat=".0%", rangemode="tozero",
                      secondary_y=False)
     fig.update_yaxes(title_text=t("funnel.trend_entered"), rangemode="tozero", showgrid=False,
