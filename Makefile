@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test bench install install-dev chromium clean
+.PHONY: run test loadtest bench install install-dev chromium clean
 
 run: $(VENV)/.runtime
 	$(BIN)/streamlit run app.py --server.port $(PORT)
@@ -12,6 +12,10 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev chromium
 	@bash scripts/install-postgres.sh || echo "PostgreSQL could not be installed: the PostgreSQL push-down tests will be skipped"
 	$(BIN)/python -m pytest
+
+# 10 browser sessions at once on a ~1M-order data set (also part of `make test`)
+loadtest: $(VENV)/.dev chromium
+	$(BIN)/python -m pytest tests/e2e/test_load.py -s
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m benchmarks.run
