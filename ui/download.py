@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
@@ -24,7 +26,10 @@ def safe_csv(frame: pd.DataFrame) -> bytes:
     return out.to_csv(index=False).encode("utf-8-sig")
 
 
-def csv_button(frame: pd.DataFrame, file_name: str, *, key: str, label_key: str = "common.download_csv") -> None:
-    """A download button for ``frame`` as a formula-safe CSV named ``file_name``."""
-    st.download_button(t(label_key), safe_csv(frame), file_name=file_name, mime="text/csv",
-                       key=key, on_click="ignore")
+def csv_button(frame: pd.DataFrame | Callable[[], pd.DataFrame], file_name: str, *, key: str,
+               label_key: str = "common.download_csv", label: str | None = None) -> None:
+    """A download button for ``frame`` as a formula-safe CSV named ``file_name``. The CSV is built only
+    when the button is clicked; ``frame`` may be a function returning the frame (for big member lists)."""
+    build = frame if callable(frame) else (lambda: frame)
+    st.download_button(label or t(label_key), lambda: safe_csv(build()), file_name=file_name,
+                       mime="text/csv", key=key, on_click="ignore")

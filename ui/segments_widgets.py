@@ -24,7 +24,7 @@ import streamlit as st
 from analytics import rfm
 from analytics.errors import AnalyticsInputError
 from ui import format, state
-from ui.download import csv_button, safe_csv
+from ui.download import csv_button
 from ui.text import current_lang, english_name, name, play, t
 
 PRESETS = {"rfm": rfm.DEFAULT_GRID, "tiers": rfm.FOUR_TIER_GRID}
@@ -313,5 +313,4 @@ def top_by_monetary(frame: pd.DataFrame, count: int) -> pd.DataFrame:
 def lazy_csv_button(frame: pd.DataFrame, file_name: str, *, label: str, key: str) -> None:
     """A download of ``frame`` (readable column names, formula-safe) whose CSV is only built when clicked,
     so member lists of millions of customers cost nothing on a rerun."""
-    st.download_button(label, lambda: safe_csv(display(frame.round({"monetary": 2}))[0]), file_name=file_name,
-                       mime="text/csv", key=key, on_click="ignore")
+    csv_button(lambda: display(frame.round({"monetary": 2}))[0], file_name, key=key, label=label)
