@@ -24,6 +24,7 @@ Definitions (DESIGN §4 "Channels"; say "attributed", never "caused"):
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -211,9 +212,15 @@ class _Touchpoints:
         """Channel codes (intp, as np.bincount wants them) of the touchpoints at positions ``at``."""
         return self.channel[self.event[at]].astype(np.intp)
 
-    def time_at(self, at: np.ndarray) -> np.ndarray:
-        """Times (int64 ns) of the touchpoints at positions ``at``."""
-        return self.times[self.event[at]]
+    @cached_property
+    def position_channel(self) -> np.ndarray:
+        """Channel code (intp) per touchpoint position: one gather, then contiguous reads per order."""
+        return self.channel[self.event].astype(np.intp)
+
+    @cached_property
+    def position_time(self) -> np.ndarray:
+        """Time (int64 ns) per touchpoint position."""
+        return self.times[self.event]
 
 
 def _touchpoints(o: OrderArrays, orders: pd.DataFrame, events: pd.DataFrame, lookback_ns: int,
@@ -237,10 +244,11 @@ def _touchpoints(o: OrderArrays, orders: pd.DataFrame, events: pd.DataFrame, loo
     n_customers = len(o.customers)
     # events that are not touchpoints (no channel, not a customer) go to an extra last group that no
     # order searches: cheaper than copying the kept rows out
-    customer = np.where((customer >= 0) & (event_channel >= 0), customer, n_customers)
+    customer[(customer < 0) | (event_channel < 0)] = n_customers  # our own array: changed in place
     value, lo_value, hi_value, span = _window_values(times, order_times, lookback_ns, n_customers + 1)
     event, starts, value = _group_by(customer, n_customers + 1, value)
-    keys = np.repeat(np.arange(n_customers + 1, dtype=np.int64) * span, np.diff(starts)) + value
+    keys = np.repeat(np.arange(n_customers + 1, dtype=np.int64) * span, np.diff(starts))
+    keys += value
     if not _ascending(keys):  # some customer's events are out of time order
         by_key = np.argsort(keys, kind="stable")  # stable: equal times keep the input order
         keys, event = keys[by_key], event[by_key]
@@ -266,7 +274,9 @@ def _window_values(times: np.ndarray, order_times: np.ndarray, lookback_ns: int,
                 and not (times % u).any() and not (order_times % u).any())
     span = (top - origin) // unit + 2
     if n_customers * span < 2**62:
-        return ((times - origin) // unit, (order_times - lookback_ns - origin) // unit + 1,
+        value = times - origin
+        value //= unit
+        return (value, (order_times - lookback_ns - origin) // unit + 1,
                 (order_times - origin) // unit + 1, span)
     by_time = np.argsort(times, kind="stable")  # ties: input order
     rank = np.empty(len(times), dtype=np.int64)
@@ -349,11 +359,11 @@ def _credit(o: OrderArrays, tp: _Touchpoints, model: str, half_life_ns: int):
         offsets = np.cumsum(n) - n  # where each order's pairs start
         at = np.arange(offsets[-1] + n[-1]) + np.repeat(tp.lo[r] - offsets, n)  # touchpoint positions
         if model == "linear":  # equal shares: fold 1/n into the per-order weights
-            credit += _tally(tp.channel_at(at), np.repeat(order_weight[r] / n, n),
+            credit += _tally(tp.position_channel[at], np.repeat(order_weight[r] / n, n),
                              np.repeat(o.amount[r] / n, n), k)
         else:
             share = _shares(model, tp, r, n, offsets, at, half_life_ns)
-            credit += _tally(tp.channel_at(at), share * np.repeat(order_weight[r], n),
+            credit += _tally(tp.position_channel[at], share * np.repeat(order_weight[r], n),
                              share * np.repeat(o.amount[r], n), k)
     return credit
 
@@ -376,8 +386,8 @@ def _shares(model, tp: _Touchpoints, rows, n, offsets, at, half_life_ns):
     # time_decay: 2^(-(order_ts - t)/h), normalised. Measured from the order's latest touchpoint
     # instead of order_ts (the common factor cancels), so the largest weight is 1 and a long window
     # cannot underflow every weight to 0.
-    latest = tp.time_at(tp.hi[rows] - 1)
-    weight = np.exp2((tp.time_at(at) - np.repeat(latest, n)) / half_life_ns)
+    latest = tp.position_time[tp.hi[rows] - 1]
+    weight = np.exp2((tp.position_time[at] - np.repeat(latest, n)) / half_life_ns)
     return weight / np.repeat(np.add.reduceat(weight, offsets), n)
 
 

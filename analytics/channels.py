@@ -36,8 +36,6 @@ __all__ = ["FREQS", "MODELS", "NO_CHANNEL", "attribute", "compare_models", "perf
            "weekly_trend"]
 
 FREQS = ("D", "W", "M")
-PERFORMANCE_COLUMNS = ("channel", "spend", "orders", "revenue", "roas", "new_customers", "cac", "ltv",
-                       "ltv_cac", "payback_days")
 _DAY_NS = 86_400 * 10**9
 
 
@@ -45,7 +43,7 @@ _DAY_NS = 86_400 * 10**9
 class _Spend:
     day: np.ndarray  # int64 day numbers
     amount: np.ndarray  # float64 currency
-    channel: np.ndarray  # int64 codes into channels
+    channel: np.ndarray  # int32 codes into channels
     channels: pd.Index
 
 
@@ -92,16 +90,14 @@ def performance(orders: pd.DataFrame, spend: pd.DataFrame, *, ltv_days: int = 18
     if attribution is None:
         rows = _rows_in_range(o.times, lo, hi)
         seen = order_channel[rows]
-        revenue = np.bincount(seen, weights=o.amount[rows], minlength=k)
-        orders_credit = np.bincount(seen[o.is_order[rows]], minlength=k).astype(np.float64)
+        revenue = _sum_by(seen, o.amount[rows], k)
+        orders_credit = _sum_by(seen[o.is_order[rows]], None, k)
     else:
         seen = maps[2][credit_channel]
-        revenue = np.bincount(seen, weights=prep.money(attribution["revenue"], where=credit_where),
-                              minlength=k)
-        orders_credit = np.bincount(seen, weights=prep.money(attribution["orders"], where=credit_where),
-                                    minlength=k)
+        revenue = _sum_by(seen, prep.money(attribution["revenue"], where=credit_where), k)
+        orders_credit = _sum_by(seen, prep.money(attribution["orders"], where=credit_where), k)
     spent = np.flatnonzero(_in_range(s.day, lo, hi))
-    spend_total = np.bincount(spend_channel[spent], weights=s.amount[spent], minlength=k)
+    spend_total = _sum_by(spend_channel[spent], s.amount[spent], k)
     new, cumulative = _acquisitions(o, order_channel, lo, hi, k)
     with np.errstate(divide="ignore", invalid="ignore"):
         roas = np.where(spend_total != 0, revenue / spend_total, np.nan)
@@ -128,6 +124,11 @@ def performance(orders: pd.DataFrame, spend: pd.DataFrame, *, ltv_days: int = 18
         "payback_days": payback[keep],
     })
     return by_revenue(out)
+
+
+def _sum_by(codes: np.ndarray, weights: np.ndarray | None, k: int) -> np.ndarray:
+    """Float sums (or counts without weights) per code 0..k-1; float even for no rows."""
+    return np.bincount(codes, weights=weights, minlength=k).astype(np.float64)
 
 
 def _acquisitions(o: OrderArrays, channel: np.ndarray, lo: int | None, hi: int | None, k: int):

@@ -35,7 +35,8 @@ def _performance(rows):
     columns = ["channel", "spend", "orders", "revenue", "roas", "new_customers", "cac", "ltv",
                "ltv_cac", "payback_days"]
     frame = pd.DataFrame(rows, columns=columns)
-    return frame.astype({c: "float64" for c in columns[1:]}).astype({"new_customers": "int64"})
+    return frame.astype({"channel": "str", **{c: "float64" for c in columns[1:]}}).astype(
+        {"new_customers": "int64"})
 
 
 def test_performance_by_hand():
@@ -195,8 +196,7 @@ def test_order_id_rows_count_once():
 
 def test_empty_inputs_give_an_empty_frame():
     got = channels.performance(ORDERS.iloc[:0], SPEND.iloc[:0])
-    assert list(got.columns) == list(channels.PERFORMANCE_COLUMNS)
-    assert len(got) == 0
+    assert_frame_equal(got, _performance([]))
 
 
 def test_inputs_are_not_modified():
@@ -238,7 +238,7 @@ TREND_SPEND = pd.DataFrame({
 def _trend(rows):
     frame = pd.DataFrame(rows, columns=["period", "channel", "spend", "revenue", "roas"])
     return frame.assign(period=pd.to_datetime(frame["period"]).astype("datetime64[ns]")).astype(
-        {"spend": "float64", "revenue": "float64", "roas": "float64"})
+        {"channel": "str", "spend": "float64", "revenue": "float64", "roas": "float64"})
 
 
 def test_weekly_trend_weeks_start_on_monday():
@@ -287,8 +287,7 @@ def test_trend_invariant_to_row_order_time_zone_and_spans_months():
 
 def test_trend_of_empty_inputs_is_empty():
     got = channels.weekly_trend(TREND_ORDERS.iloc[:0], TREND_SPEND.iloc[:0])
-    assert list(got.columns) == ["period", "channel", "spend", "revenue", "roas"]
-    assert len(got) == 0
+    assert_frame_equal(got, _trend([]))
 
 
 # --- validation ----------------------------------------------------------------------------------
