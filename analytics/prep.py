@@ -95,10 +95,10 @@ def order_flags(orders: pd.DataFrame, amounts: np.ndarray) -> np.ndarray:
     if "order_id" not in orders.columns:
         return flags
     ids = orders["order_id"].to_numpy()
+    if ids.dtype.kind in "iu" and (len(ids) < 2 or bool((ids[1:] > ids[:-1]).all())):
+        return flags  # strictly increasing integer ids are distinct: skip hashing 10M ids
     rows = np.flatnonzero(flags)
     picked = ids[rows]
-    if picked.dtype.kind in "iu" and (len(picked) < 2 or bool((picked[1:] > picked[:-1]).all())):
-        return flags  # strictly increasing integer ids are distinct: skip hashing 10M ids
     first = ~pd.Series(picked).duplicated().to_numpy()
     flags = np.zeros(len(amounts), dtype=bool)
     flags[rows[first]] = True
