@@ -246,8 +246,8 @@ def _day_range(start, end, where: str) -> tuple[int | None, int | None]:
 def _day_number(value, name: str, where: str) -> int | None:
     if value is None:
         return None
-    try:
-        stamp = pd.Timestamp(value)
+    try:  # a bare number is not a date (pd.Timestamp(3) would be 3 ns after 1970)
+        stamp = pd.NaT if isinstance(value, (int, float, np.number)) else pd.Timestamp(value)
     except (ValueError, TypeError):
         stamp = pd.NaT
     if pd.isna(stamp):

@@ -311,6 +311,10 @@ def test_dates_are_validated():
             "Got 'soon' instead.")):
         channels.performance(ORDERS, SPEND, start="soon")
     with pytest.raises(AnalyticsInputError, match=re.escape(
+            "The 'end' parameter of performance must be a date such as '2024-01-31' or None. "
+            "Got 3.5 instead.")):
+        channels.performance(ORDERS, SPEND, end=3.5)
+    with pytest.raises(AnalyticsInputError, match=re.escape(
             "performance: the end date 2024-01-01 is before the start date 2024-01-05. "
             "Pick an end on or after the start.")):
         channels.performance(ORDERS, SPEND, start="2024-01-05", end="2024-01-01")
