@@ -18,7 +18,7 @@ import streamlit as st
 
 from analytics.channels import MODELS
 from ui import state
-from ui.download import csv_button
+from ui.download import table
 from ui.text import t
 
 ORDER_CHANNEL = "orders"  # last touch by orders.channel: needs no events
@@ -177,8 +177,7 @@ def share_config(frame: pd.DataFrame) -> dict:
 def show_table(frame: pd.DataFrame, file_name: str, *, key: str, config: dict) -> None:
     """``frame`` (built above) as a read-only table with the column formats ``config`` and its CSV
     download."""
-    st.dataframe(frame, hide_index=True, column_config=config, key=key)
-    csv_button(frame, file_name, key=f"dl_{key}")
+    table(frame, file_name, key=key, config=config)
 
 
 def unplotted(perf: pd.DataFrame) -> Sequence[str]:

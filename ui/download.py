@@ -33,3 +33,11 @@ def csv_button(frame: pd.DataFrame | Callable[[], pd.DataFrame], file_name: str,
     build = frame if callable(frame) else (lambda: frame)
     st.download_button(label or t(label_key), lambda: safe_csv(build()), file_name=file_name,
                        mime="text/csv", key=key, on_click="ignore")
+
+
+def table(frame: pd.DataFrame, file_name: str, *, key: str, config: dict | None = None,
+          csv: pd.DataFrame | Callable[[], pd.DataFrame] | None = None, **options) -> None:
+    """``frame`` as a read-only table (``config``: st.column_config per column; ``options`` go to
+    st.dataframe) with its CSV download named ``file_name``; ``csv`` replaces the frame in the download."""
+    st.dataframe(frame, hide_index=True, column_config=config, key=key, **options)
+    csv_button(frame if csv is None else csv, file_name, key=f"dl_{key}")

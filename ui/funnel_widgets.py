@@ -24,7 +24,7 @@ import streamlit as st
 from analytics import funnel
 from ui import format, state
 from ui.charts.funnel import duration
-from ui.download import csv_button
+from ui.download import table
 from ui.text import name, t
 
 STEPS_PARAM = "fun_steps"
@@ -354,6 +354,5 @@ def show_table(frame: pd.DataFrame, file_name: str, *, key: str) -> None:
     CSV download."""
     config = {c: _PERCENT if pd.api.types.is_float_dtype(frame[c]) else _COUNT
               for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])}
-    st.dataframe(frame, hide_index=True, column_config=config,
-                 height="content" if len(frame) <= FULL_TABLE_ROWS else "auto")
-    csv_button(frame, file_name, key=f"dl_{key}")
+    table(frame, file_name, key=key, config=config,
+          height="content" if len(frame) <= FULL_TABLE_ROWS else "auto")

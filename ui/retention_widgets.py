@@ -18,7 +18,7 @@ import streamlit as st
 
 from analytics.cohort import MODES, PERIODS
 from ui import format, state
-from ui.download import csv_button
+from ui.download import table
 from ui.text import t
 
 VIEWS = ("customers", "revenue")
@@ -287,5 +287,4 @@ def show_table(frame: pd.DataFrame, file_name: str, *, key: str, kind: str = "ra
     money = {t("retention.col_revenue"), t("retention.col_per_customer")}
     config = {c: _COUNT if c in counts else _MONEY if c in money or kind == "revenue" else _RATE
               for c in frame.columns if c not in text}
-    st.dataframe(frame, hide_index=True, column_config=config, key=key)
-    csv_button(frame, file_name, key=f"dl_{key}")
+    table(frame, file_name, key=key, config=config)

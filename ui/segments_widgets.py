@@ -24,7 +24,7 @@ import streamlit as st
 from analytics import rfm
 from analytics.errors import AnalyticsInputError
 from ui import format, state
-from ui.download import csv_button
+from ui.download import csv_button, table
 from ui.text import current_lang, english_name, name, play, t
 
 PRESETS = {"rfm": rfm.DEFAULT_GRID, "tiers": rfm.FOUR_TIER_GRID}
@@ -265,9 +265,8 @@ def _names(values: pd.Series) -> pd.Series:
 def show_table(frame: pd.DataFrame, file_name: str, *, key: str) -> None:
     """``frame`` as a readable table with its CSV download (money to cents, shares to 4 decimals)."""
     shown, config = display(frame)
-    st.dataframe(shown, hide_index=True, column_config=config, key=key)
-    csv_button(display(frame.round({c: d for c, d in _DIGITS.items() if c in frame.columns}))[0],
-               file_name, key=f"dl_{key}")
+    table(shown, file_name, key=key, config=config,
+          csv=lambda: display(frame.round({c: d for c, d in _DIGITS.items() if c in frame.columns}))[0])
 
 
 def summary_with_plays(summary: pd.DataFrame) -> pd.DataFrame:
