@@ -62,13 +62,22 @@ def _period_kpis(o: _Orders, start: int, end: int) -> dict[str, float]:
     customers = int((per_customer > 0).sum())
     new = int(((o.first_day >= start) & (o.first_day <= end)).sum())
     gross = float(o.amounts[order_rows].sum())
+    return kpi_values(gmv=gmv, orders=n_orders, gross=gross, customers=customers,
+                      repeaters=int((per_customer >= 2).sum()), new=new)
+
+
+def kpi_values(*, gmv: float, orders: int, gross: float, customers: int, repeaters: int,
+               new: int) -> dict[str, float]:
+    """A period's tallies -> its KPI values (keys ``KPI_NAMES``). ``gmv``: net revenue, ``gross``: the
+    amounts of its orders (currency); ``orders``; ``customers`` with an order in the period,
+    ``repeaters`` among them with two or more, ``new`` customers (first order ever in the period)."""
     return {
-        "gmv": gmv,
-        "orders": float(n_orders),
+        "gmv": float(gmv),
+        "orders": float(orders),
         "customers": float(customers),
         "new_customers": float(new),
-        "aov": gross / n_orders if n_orders else np.nan,
-        "repeat_rate": float((per_customer >= 2).sum()) / customers if customers else np.nan,
+        "aov": gross / orders if orders else np.nan,
+        "repeat_rate": float(repeaters) / customers if customers else np.nan,
         "arpu": gmv / customers if customers else np.nan,
     }
 
@@ -87,8 +96,12 @@ def kpis(orders: pd.DataFrame, *, start, end) -> pd.DataFrame:
         )
     o = _arrays(orders, "kpis")
     length = last - first + 1
-    current = _period_kpis(o, first, last)
-    previous = _period_kpis(o, first - length, first - 1)
+    return compared(_period_kpis(o, first, last), _period_kpis(o, first - length, first - 1))
+
+
+def compared(current: dict[str, float], previous: dict[str, float]) -> pd.DataFrame:
+    """Two periods' KPI values (``kpi_values``) -> the ``kpis`` frame: one row per KPI with current,
+    previous and change (relative; NaN when previous is 0 or NaN)."""
     out = pd.DataFrame({"current": current, "previous": previous}, index=list(KPI_NAMES))
     with np.errstate(divide="ignore", invalid="ignore"):
         change = out["current"] / out["previous"] - 1

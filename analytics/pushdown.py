@@ -11,7 +11,14 @@ functions rather than joins, so the plans do not hinge on the planner's row esti
 loaded, unanalysed table is fine). The results equal the in-memory functions on the same rows:
 ``rfm_table_sql`` = ``rfm.rfm_table``, ``retention_sql`` = ``cohort.retention``, ``funnel_sql`` =
 ``funnel.funnel`` (sequential order), ``performance_sql`` = ``channels.performance`` (last touch, by
-the order rows' own channel).
+the order rows' own channel), ``overview_sql`` = ``overview.kpis`` and ``overview.monthly_trend``;
+``daily_revenue_sql`` / ``daily_spend_sql`` give the per-day inputs of ``budget.fit_channels`` and
+``channels.weekly_trend``, ``date_range_sql`` the first and last order day. A date range (``start``
+/ ``end``) selects rows like slicing the table by calendar day does in memory.
+
+A live data set (``SqlSource``, checked by ``check_source``; ``table_names`` / ``table_columns`` to
+pick them) names a database, its tables and their column mappings; the app's store keeps it and
+the pages call these functions with it.
 
 Dialects: PostgreSQL and SQLite are tested. Other dialects get the PostgreSQL expressions (CAST to
 TIMESTAMP and DATE, EXTRACT(EPOCH FROM ...)); where those are missing the database error comes back
@@ -40,18 +47,22 @@ Where the database path differs from the in-memory one (none of it arises with t
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from analytics import io
+from analytics import io, overview
 from analytics.attribution import NO_CHANNEL, by_revenue
 from analytics.channels import _check_ltv_days, _day_range
 from analytics.cohort import MEASURES, _check_grid_options, retention_from_cells
+from analytics.dataset import KINDS, empty_table
 from analytics.errors import AnalyticsInputError, require_choice
 from analytics.funnel import DEFAULT_WINDOW, _step_names, _window_ns
+from analytics.mapping import MAPPABLE
 from analytics.prep import day_numbers
 from analytics.rfm import _day_number, _label_order
 
@@ -107,7 +118,7 @@ class _Clock:
 # ------------------------------------------------------------------------------------------ public API
 
 
-def rfm_table_sql(source, table: str, *, asof=None,
+def rfm_table_sql(source, table: str, *, asof=None, start=None, end=None,
                   mapping: Mapping[str, str | None] | None = None) -> pd.DataFrame:
     """``rfm.rfm_table`` computed in the database: one row per order or refund (in ``table``) -> one
     row per customer with an order on or before ``asof``.
@@ -115,31 +126,35 @@ def rfm_table_sql(source, table: str, *, asof=None,
     Pushed down: per customer, the order count, net spend and first / last order tick (one GROUP BY),
     after a first query for the default ``asof`` (the latest order day). In Python: recency_days and
     the sort by customer id. ``source``: a SQLAlchemy Engine or URL; ``table``: a table or view name;
-    ``mapping``: canonical field -> column, as in ``load_table``. Columns, units, order and
-    ``attrs["asof"]`` as ``rfm_table``.
+    ``start`` / ``end``: only the rows of these calendar days (inclusive; None = open), as
+    ``rfm_table`` on the rows of that date range; ``mapping``: canonical field -> column, as in
+    ``load_table``. Columns, units, order and ``attrs["asof"]`` as ``rfm_table``.
     """
     where = "rfm_table_sql"
     asof_day = None if asof is None else _day_number(asof, name="asof", where=where)
+    lo, hi = _day_range(start, end, where)
     with _connected(source, where=where) as connection:
         clock = _Clock(connection.dialect.name)
         columns = _columns(connection, table, "orders", mapping, _ORDERS, where=where)
         rows = _order_rows(columns, clock)
         is_order = rows.c.amount >= 0
+        in_range = _between(rows.c.day, lo, hi)
         if asof_day is None:
-            asof_day = connection.execute(sa.select(sa.func.max(sa.case((is_order, rows.c.day)))))\
-                .scalar()
+            asof_day = connection.execute(sa.select(sa.func.max(sa.case((is_order, rows.c.day))))
+                                          .where(in_range)).scalar()
             if asof_day is None:
-                raise _no_orders(where, "")
+                raise _no_orders(where, _range_text(start, end))
         frequency = _order_count(rows, columns)
         statement = (sa.select(rows.c.customer_id, frequency.label("frequency"),
                                sa.func.sum(rows.c.amount).label("monetary"),
                                sa.func.min(sa.case((is_order, rows.c.ticks))).label("first_ticks"),
                                sa.func.max(sa.case((is_order, rows.c.ticks))).label("last_ticks"))
-                     .where(rows.c.day <= asof_day).group_by(rows.c.customer_id)
+                     .where(rows.c.day <= asof_day, in_range).group_by(rows.c.customer_id)
                      .having(frequency > 0))
         found = _frame(connection.execute(statement))
     if found.empty:
-        raise _no_orders(where, f" on or before asof {np.datetime64(asof_day, 'D')}")
+        raise _no_orders(where, f"{_range_text(start, end)} on or before asof "
+                                f"{np.datetime64(asof_day, 'D')}")
     found = found.take(_label_order(pd.Index(found["customer_id"])))
     last = clock.timestamps(found["last_ticks"])
     out = pd.DataFrame({
@@ -183,7 +198,7 @@ def retention_sql(source, table: str, *, period: str = "M", mode: str = "on",
 
 
 def funnel_sql(source, table: str, steps, *, window=DEFAULT_WINDOW, order: str = "sequential",
-               mapping: Mapping[str, str | None] | None = None) -> pd.DataFrame:
+               start=None, end=None, mapping: Mapping[str, str | None] | None = None) -> pd.DataFrame:
     """``funnel.funnel`` (sequential order, no ``by``) computed in the database: one row per event ->
     one row per step, columns as ``funnel``.
 
@@ -196,18 +211,21 @@ def funnel_sql(source, table: str, steps, *, window=DEFAULT_WINDOW, order: str =
     the previous step (ROW_NUMBER / COUNT, the middle one or two values averaged: standard SQL, no
     percentile function needed, exact on both dialects). In Python: the ratios. ``order`` must be
     "sequential" (strict and any_order run in memory). ``steps`` and ``window`` as in ``funnel``;
-    step names are bound parameters. A step name that never occurs in the column raises.
+    step names are bound parameters. A step name that never occurs in the column raises (anywhere in
+    the table, like a categorical column's categories in memory). ``start`` / ``end``: only the events
+    of these calendar days (inclusive; None = open), as ``funnel`` on the rows of that date range.
     """
     where = "funnel_sql"
     require_choice(order, ("sequential",), name="order", where=where)
     names = _step_names(steps, where=where)
     window_ns = _window_ns(window, where=where)
+    days = _day_range(start, end, where)
     with _connected(source, where=where) as connection:
         clock = _Clock(connection.dialect.name)
         columns = _columns(connection, table, "events", mapping, _EVENTS, where=where)
         _check_step_names(connection, columns["event_name"], names, where=where)
         window_ticks = None if window_ns is None else window_ns // clock.tick_ns
-        found = _frame(connection.execute(_funnel_steps(columns, clock, names, window_ticks)))
+        found = _frame(connection.execute(_funnel_steps(columns, clock, names, window_ticks, days)))
     users = np.zeros(len(names), dtype=np.int64)
     medians = np.full(len(names), np.iinfo(np.int64).min)  # NaT
     step = found["step"].to_numpy(dtype=np.int64) - 1
@@ -227,7 +245,7 @@ def funnel_sql(source, table: str, steps, *, window=DEFAULT_WINDOW, order: str =
     })
 
 
-def performance_sql(source, orders_table: str, spend_table: str, *, ltv_days: int = 180, start=None,
+def performance_sql(source, orders_table: str, spend_table: str | None, *, ltv_days: int = 180, start=None,
                     end=None, orders_mapping: Mapping[str, str | None] | None = None,
                     spend_mapping: Mapping[str, str | None] | None = None) -> pd.DataFrame:
     """``channels.performance`` (last touch: the order rows' own channel) computed in the database:
@@ -238,6 +256,7 @@ def performance_sql(source, orders_table: str, spend_table: str, *, ltv_days: in
     window MINs per customer) followed by the net revenue of the customers acquired in the range per
     (channel, whole days since their first order). In Python: ROAS, CAC, the LTV curve's cumulative
     sums, LTV at ``ltv_days`` and payback. ``ltv_days``, ``start``, ``end`` as in ``performance``;
+    ``spend_table`` None: no spend (as ``performance`` with an empty spend table);
     ``orders_mapping`` / ``spend_mapping``: canonical field -> column of each table, as in
     ``load_table``.
     """
@@ -248,20 +267,169 @@ def performance_sql(source, orders_table: str, spend_table: str, *, ltv_days: in
         clock = _Clock(connection.dialect.name)
         order_columns = _columns(connection, orders_table, "orders", orders_mapping,
                                  (*_ORDERS, "channel"), where=where, parameter="orders_mapping")
-        spend_columns = _columns(connection, spend_table, "spend", spend_mapping, _SPEND, where=where,
-                                 parameter="spend_mapping")
         rows = _order_rows(order_columns, clock, channel=True)
         in_range = _between(rows.c.day, lo, hi)
         totals = _frame(connection.execute(
             sa.select(rows.c.channel, sa.func.sum(rows.c.amount).label("revenue"),
                       _order_count(rows, order_columns).label("orders"))
             .where(in_range).group_by(rows.c.channel)))
-        spent = _spend_rows(spend_columns, clock)
-        spend = _frame(connection.execute(
-            sa.select(spent.c.channel, sa.func.sum(spent.c.spend).label("spend"))
-            .where(_between(spent.c.day, lo, hi)).group_by(spent.c.channel)))
+        spend = pd.DataFrame({"channel": [], "spend": []})
+        if spend_table is not None:
+            spend_columns = _columns(connection, spend_table, "spend", spend_mapping, _SPEND,
+                                     where=where, parameter="spend_mapping")
+            spent = _spend_rows(spend_columns, clock)
+            spend = _frame(connection.execute(
+                sa.select(spent.c.channel, sa.func.sum(spent.c.spend).label("spend"))
+                .where(_between(spent.c.day, lo, hi)).group_by(spent.c.channel)))
         curve = _frame(connection.execute(_acquisition_curve(rows, clock, lo, hi)))
     return _performance_frame(totals, spend, curve, ltv_days=int(ltv_days))
+
+
+def overview_sql(source, table: str, *, start, end,
+                 mapping: Mapping[str, str | None] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``overview.kpis`` and ``overview.monthly_trend`` for ``start``..``end`` computed in the
+    database: one row per order or refund -> (the KPI frame, the monthly frame), as those return them.
+
+    Pushed down: per customer (rows up to ``end``) the first order day and the orders in the period
+    and in the previous period of equal length, counted into customers, repeat customers and new
+    customers per period; the periods' net revenue, gross order value and orders; per month of the
+    range the net revenue, orders, active customers and the revenue of customers in the month of
+    their first order (a window MIN per customer). In Python: the KPI ratios and changes
+    (``overview.kpi_values`` / ``overview.compared``) and months without rows as zeros. ``start`` and
+    ``end`` (dates, inclusive) are required; ``source``, ``table``, ``mapping`` as in ``rfm_table_sql``.
+    """
+    where = "overview_sql"
+    lo, hi = _day_range(start, end, where)
+    if lo is None or hi is None:
+        raise AnalyticsInputError(f"overview_sql needs both a 'start' and an 'end' date (the KPI "
+                                  f"period). Got start={start!r}, end={end!r} instead.")
+    periods = ((lo, hi), (2 * lo - hi - 1, lo - 1))  # the range and the one of equal length before
+    with _connected(source, where=where) as connection:
+        clock = _Clock(connection.dialect.name)
+        columns = _columns(connection, table, "orders", mapping, _ORDERS, where=where)
+        rows = _order_rows(columns, clock, period="M")
+        tallies = {**connection.execute(_kpi_totals(rows, columns, periods)).one()._asdict(),
+                   **connection.execute(_kpi_customers(rows, columns, periods)).one()._asdict()}
+        has_rows = connection.execute(sa.select(rows.c.day).limit(1)).first() is not None
+        months = _frame(connection.execute(_monthly_cells(rows, columns, lo, hi)))
+    kpis = overview.compared(*(overview.kpi_values(**{
+        name: tallies[f"{name}_{i}"] or 0 for name in ("gmv", "orders", "gross", "customers",
+                                                          "repeaters", "new")}) for i in (0, 1)))
+    if not has_rows:  # as monthly_trend on an empty table
+        return kpis, overview.monthly_trend(empty_table("orders"))
+    return kpis, _monthly_frame(months, lo, hi)
+
+
+def daily_revenue_sql(source, table: str, *, start=None, end=None,
+                      mapping: Mapping[str, str | None] | None = None) -> pd.DataFrame:
+    """Net revenue per calendar day and channel computed in the database: one row per order or refund
+    -> one row per (day, channel) with a row on ``start``..``end`` (inclusive; None = open): date
+    (datetime64[ns], midnight), channel (the order rows' own channel; missing or blank -> "(none)", as
+    in ``performance_sql``), revenue (currency, refunds subtracted); sorted by date, then channel.
+
+    It is ``budget.daily_revenue`` of the rows of the range with missing channels named "(none)": the
+    revenue input of ``budget.fit_channels``, and, read as orders (order_ts = date, amount = revenue),
+    the orders input of ``channels.weekly_trend`` (which only adds amounts up). ``source``, ``table``,
+    ``mapping`` as in ``rfm_table_sql``; the channel column is required.
+    """
+    where = "daily_revenue_sql"
+    days = _day_range(start, end, where)
+    with _connected(source, where=where) as connection:
+        clock = _Clock(connection.dialect.name)
+        columns = _columns(connection, table, "orders", mapping, (*_ORDERS, "channel"), where=where)
+        return _daily(connection, _order_rows(columns, clock, channel=True), "amount", "revenue", days)
+
+
+def daily_spend_sql(source, table: str, *, start=None, end=None,
+                    mapping: Mapping[str, str | None] | None = None) -> pd.DataFrame:
+    """Marketing spend per calendar day and channel computed in the database: one row per spend row
+    -> one row per (day, channel) on ``start``..``end`` (inclusive; None = open): date (datetime64[ns],
+    midnight), channel (missing or blank -> "(none)"), spend (currency); sorted by date, then channel.
+    The spend input of ``budget.fit_channels`` and ``channels.weekly_trend`` (both add rows up).
+    ``mapping``: canonical spend field -> column, as in ``load_table``.
+    """
+    where = "daily_spend_sql"
+    days = _day_range(start, end, where)
+    with _connected(source, where=where) as connection:
+        clock = _Clock(connection.dialect.name)
+        columns = _columns(connection, table, "spend", mapping, _SPEND, where=where)
+        return _daily(connection, _spend_rows(columns, clock), "spend", "spend", days)
+
+
+def date_range_sql(source, table: str, *,
+                   mapping: Mapping[str, str | None] | None = None) -> tuple[dt.date, dt.date] | None:
+    """First and last calendar day of the order times in ``table`` (one MIN / MAX of the mapped
+    ``order_ts`` column, which an index on it answers without a scan), or None when it has none.
+    Days are the wall-clock dates of the values as the driver returns them (a TIMESTAMP WITH TIME ZONE
+    in the session's zone). ``source``, ``mapping`` as in ``rfm_table_sql``.
+    """
+    where = "date_range_sql"
+    with _connected(source, where=where) as connection:
+        ts = _columns(connection, table, "orders", mapping, ("order_ts",), where=where)["order_ts"]
+        first, last = connection.execute(sa.select(sa.func.min(ts), sa.func.max(ts))).one()
+    if first is None:
+        return None
+    return _calendar_day(first, ts.name, where), _calendar_day(last, ts.name, where)
+
+
+# ------------------------------------------------------------------------------------- live sources
+
+
+@dataclass(frozen=True)
+class SqlSource:
+    """A live data set: its tables stay in a SQL database and the analyses are pushed down to it.
+
+    ``url``: the database (a ``sqlalchemy.URL``, whose repr and str mask the password); ``tables``:
+    kind ("orders", "events", "spend") -> table or view name ("schema.table" allowed), always with
+    "orders"; ``mappings``: kind -> every field of ``MAPPABLE[kind]`` -> its column, or None when the
+    table has none (explicit, so a column added later is not picked up by the suggestions).
+    """
+
+    url: sa.URL
+    tables: Mapping[str, str]
+    mappings: Mapping[str, Mapping[str, str | None]]
+
+
+def check_source(url, tables: Mapping[str, str | None],
+                 mappings: Mapping[str, Mapping[str, str | None]] | None = None) -> SqlSource:
+    """Validate a live data set and resolve its column mappings: ``url`` (SQLAlchemy URL, string or
+    ``sqlalchemy.URL``), ``tables`` (kind -> table name; None or "" = no such table; orders required),
+    ``mappings`` (kind -> canonical field -> column, as in ``load_table``; missing kinds are suggested
+    from the column names) -> a SqlSource with explicit mappings.
+
+    Each table is looked up in the inspected schema and reflected; its required columns must be
+    mapped and its amounts / spend must not be text. Raises AnalyticsInputError naming what is wrong
+    (never the password).
+    """
+    where = "check_source"
+    chosen = {kind: name for kind, name in tables.items() if name}
+    for kind in chosen:
+        require_choice(kind, KINDS, name="tables", where=where)
+    if "orders" not in chosen:
+        raise AnalyticsInputError(f"{where} needs an orders table: tables={{'orders': '<table name>'}}.")
+    needed = {"orders": _ORDERS, "events": _EVENTS, "spend": _SPEND}
+    with _connected(url, where=where) as connection:
+        found = {kind: _columns(connection, name, kind, (mappings or {}).get(kind), needed[kind],
+                                where=where, parameter=f"mappings['{kind}']")
+                 for kind, name in chosen.items()}
+        parsed = connection.engine.url
+    return SqlSource(url=parsed, tables=chosen, mappings={
+        kind: {field: columns[field].name if field in columns else None for field in MAPPABLE[kind]}
+        for kind, columns in found.items()})
+
+
+def table_names(source) -> list[str]:
+    """The tables and views of the database's default schema, sorted (other schemas: "schema.table"
+    names work everywhere a table is named). ``source``: a SQLAlchemy Engine or URL."""
+    with _connected(source, where="table_names") as connection:
+        inspector = sa.inspect(connection)
+        return sorted({*inspector.get_table_names(), *inspector.get_view_names()})
+
+
+def table_columns(source, table: str) -> list[str]:
+    """The column names of the table or view ``table`` (checked against the inspected schema)."""
+    with _connected(source, where="table_columns") as connection:
+        return list(io.reflect_table(connection, table, where="table_columns").columns.keys())
 
 
 # ------------------------------------------------------------------------------------------ plumbing
@@ -309,6 +477,14 @@ def _columns(connection: sa.Connection, table: str, kind: str, mapping, needed: 
             f"{where}: no column of the table '{table}' was found for {', '.join(missing)}. "
             f"Columns: {', '.join(names)}. Map them, e.g. {parameter}={{'{missing[0]}': '<your column>'}}."
         )
+    for field in ("amount", "spend"):
+        if field in used and isinstance(reflected.c[used[field]].type, sa.String):
+            raise AnalyticsInputError(
+                f"{where}: the column '{used[field]}' of the table '{table}' ({field}) holds text "
+                f"({reflected.c[used[field]].type}), which the database cannot add up. Make it a "
+                "number in the database (e.g. a view with CAST), or load the table into memory on "
+                "the Data page, which reads currency text."
+            )
     return {field: reflected.c[column] for field, column in used.items()}
 
 
@@ -342,16 +518,44 @@ def _channel_label(column: sa.Column):
     return sa.case((sa.or_(column.is_(None), sa.func.trim(text) == ""), NO_CHANNEL), else_=text)
 
 
-def _order_count(rows: sa.FromClause, columns: dict[str, sa.Column]):
-    """Orders among ``rows``: rows with amount >= 0, or their distinct order ids when mapped."""
+def _order_count(rows: sa.FromClause, columns: dict[str, sa.Column], when=None):
+    """Orders among ``rows`` (those where ``when`` holds, if given): rows with amount >= 0, or their
+    distinct order ids when mapped."""
+    is_order = rows.c.amount >= 0 if when is None else sa.and_(rows.c.amount >= 0, when)
     if "order_id" in columns:
-        return sa.func.count(sa.distinct(sa.case((rows.c.amount >= 0, rows.c.order_id))))
-    return sa.func.count(sa.case((rows.c.amount >= 0, 1)))
+        return sa.func.count(sa.distinct(sa.case((is_order, rows.c.order_id))))
+    return sa.func.count(sa.case((is_order, 1)))
 
 
 def _between(day, lo: int | None, hi: int | None):
     return sa.and_(sa.true(), *([day >= lo] if lo is not None else []),
                    *([day <= hi] if hi is not None else []))
+
+
+def _daily(connection: sa.Connection, rows: sa.CTE, column: str, label: str,
+           days: tuple[int | None, int | None]) -> pd.DataFrame:
+    """SUM(``column``) of ``rows`` (with day and channel) per (day, channel) on the day numbers
+    ``days`` -> date (datetime64[ns]), channel, ``label``; sorted by date, then channel."""
+    found = _frame(connection.execute(
+        sa.select(rows.c.day, rows.c.channel, sa.func.sum(rows.c[column]).label(label))
+        .where(_between(rows.c.day, *days)).group_by(rows.c.day, rows.c.channel)))
+    out = pd.DataFrame({
+        "date": found["day"].to_numpy(dtype=np.int64).astype("datetime64[D]").astype("datetime64[ns]"),
+        "channel": found["channel"].to_numpy(dtype=object),
+        label: found[label].to_numpy(dtype=np.float64),
+    })
+    return out.sort_values(["date", "channel"], kind="stable", ignore_index=True)
+
+
+def _calendar_day(value, column: str, where: str) -> dt.date:
+    """A MIN / MAX of a time column as the driver returned it (datetime, date or text) -> its date."""
+    try:
+        return pd.Timestamp(value).date()
+    except (ValueError, TypeError):
+        raise AnalyticsInputError(
+            f"{where}: the column '{column}' holds {value!r}, which is not a time. Map order_ts to a "
+            "TIMESTAMP column (or ISO text such as '2024-03-01 10:00')."
+        ) from None
 
 
 def _frame(result: sa.CursorResult) -> pd.DataFrame:
@@ -364,11 +568,96 @@ def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     return out
 
 
+def _range_text(start, end) -> str:
+    """The date range for a message: " from 2024-01-01 to 2024-03-31", " up to ...", " from ..."
+    or "" (no range)."""
+    if start is None:
+        return "" if end is None else f" up to {end}"
+    return f" from {start}" if end is None else f" from {start} to {end}"
+
+
 def _no_orders(where: str, window: str) -> AnalyticsInputError:
     return AnalyticsInputError(
         f"{where} found no orders (rows with amount >= 0){window}. Check the amount column "
         "(negative amounts are refunds), or widen the date range or pick a later asof date."
     )
+
+
+# ------------------------------------------------------------------------------------------- overview
+
+
+def _kpi_customers(rows: sa.CTE, columns: dict[str, sa.Column],
+                   periods: tuple[tuple[int, int], ...]) -> sa.Select:
+    """One row with, per period i (inclusive day numbers): customers_i (with an order in it),
+    repeaters_i (two or more) and new_i (first order ever in it), counted over a per-customer
+    GROUP BY of the rows up to the last period's end."""
+    last = max(hi for _, hi in periods)
+    per_customer = (sa.select(sa.func.min(sa.case((rows.c.amount >= 0, rows.c.day))).label("first_day"),
+                              *(_order_count(rows, columns, _between(rows.c.day, lo, hi))
+                                .label(f"orders_{i}") for i, (lo, hi) in enumerate(periods)))
+                    .where(rows.c.day <= last).group_by(rows.c.customer_id)
+                    .subquery("pushdown_kpi_customers"))
+    counts = []
+    for i, (lo, hi) in enumerate(periods):
+        n = per_customer.c[f"orders_{i}"]
+        counts += [sa.func.count(sa.case((n > 0, 1))).label(f"customers_{i}"),
+                   sa.func.count(sa.case((n >= 2, 1))).label(f"repeaters_{i}"),
+                   sa.func.count(sa.case((_between(per_customer.c.first_day, lo, hi), 1)))
+                   .label(f"new_{i}")]
+    return sa.select(*counts)
+
+
+def _kpi_totals(rows: sa.CTE, columns: dict[str, sa.Column],
+                periods: tuple[tuple[int, int], ...]) -> sa.Select:
+    """One row with, per period i: gmv_i (net revenue), gross_i (amounts of orders), orders_i."""
+    totals = []
+    for i, (lo, hi) in enumerate(periods):
+        inside = _between(rows.c.day, lo, hi)
+        totals += [sa.func.sum(sa.case((inside, rows.c.amount))).label(f"gmv_{i}"),
+                   sa.func.sum(sa.case((sa.and_(inside, rows.c.amount >= 0), rows.c.amount)))
+                   .label(f"gross_{i}"),
+                   _order_count(rows, columns, inside).label(f"orders_{i}")]
+    first, last = min(lo for lo, _ in periods), max(hi for _, hi in periods)
+    return sa.select(*totals).where(_between(rows.c.day, first, last))
+
+
+def _monthly_cells(rows: sa.CTE, columns: dict[str, sa.Column], lo: int, hi: int) -> sa.Select:
+    """Per month (months since 1970-01, rows with a ``period`` column "M") of the days lo..hi: gmv,
+    orders, active_customers, new_revenue (rows of customers in the month of their first order ever:
+    a window MIN over the customer's rows up to hi) and returning_revenue."""
+    is_order = rows.c.amount >= 0
+    timed = (sa.select(rows, sa.func.min(sa.case((is_order, rows.c.period)))
+                       .over(partition_by=rows.c.customer_id).label("first_month"))
+             .where(rows.c.day <= hi).subquery("pushdown_months"))
+    is_new = timed.c.period == timed.c.first_month  # NULL (refunds only): returning, as in memory
+    active = sa.func.count(sa.distinct(sa.case((timed.c.amount >= 0, timed.c.customer_id))))
+    return (sa.select(timed.c.period.label("month"), sa.func.sum(timed.c.amount).label("gmv"),
+                      _order_count(timed, columns).label("orders"), active.label("active_customers"),
+                      sa.func.sum(sa.case((is_new, timed.c.amount), else_=0.0)).label("new_revenue"),
+                      sa.func.sum(sa.case((is_new, 0.0), else_=timed.c.amount))
+                      .label("returning_revenue"))
+            .where(timed.c.day >= lo).group_by(timed.c.period))
+
+
+def _monthly_frame(cells: pd.DataFrame, lo: int, hi: int) -> pd.DataFrame:
+    """The month cells -> ``overview.monthly_trend``'s frame: every month of lo..hi, zeros where the
+    database returned none."""
+    first, last = overview._month_index(np.array([lo, hi]))
+    slot = cells["month"].to_numpy(dtype=np.int64) - first
+
+    def spread(column: str, dtype) -> np.ndarray:
+        out = np.zeros(int(last - first + 1), dtype=dtype)
+        out[slot] = cells[column].to_numpy(dtype=dtype)
+        return out
+
+    return pd.DataFrame({
+        "month": np.arange(first, last + 1).astype("datetime64[M]").astype("datetime64[ns]"),
+        "gmv": spread("gmv", np.float64),
+        "orders": spread("orders", np.int64),
+        "active_customers": spread("active_customers", np.int64),
+        "new_revenue": spread("new_revenue", np.float64),
+        "returning_revenue": spread("returning_revenue", np.float64),
+    })
 
 
 # ------------------------------------------------------------------------------------------ retention
@@ -442,10 +731,11 @@ def _check_step_names(connection: sa.Connection, column: sa.Column, names: tuple
 
 
 def _funnel_steps(columns: dict[str, sa.Column], clock: _Clock, names: tuple[tuple, ...],
-                  window_ticks: int | None) -> sa.Select:
-    """Per step reached by anyone: step (1-based), users, median ticks from the previous step."""
+                  window_ticks: int | None, days: tuple[int | None, int | None]) -> sa.Select:
+    """Per step reached by anyone: step (1-based), users, median ticks from the previous step, over
+    the events of the day numbers ``days`` (inclusive; None = open)."""
     n_steps = len(names)
-    lookup = _next_times(columns, clock, names)
+    lookup = _next_times(columns, clock, names, days)
     # Every distinct step-1 time of a user starts an attempt; t_k = next_k read at (user, t_(k-1)),
     # kept when within the window of t1. The read is a join done by sorting (portable, and immune to
     # the planner's row estimates): the live attempts and the lookup rows of step k-1 in one UNION
@@ -480,14 +770,16 @@ def _funnel_steps(columns: dict[str, sa.Column], clock: _Clock, names: tuple[tup
     return _step_medians(counted, n_steps)
 
 
-def _next_times(columns: dict[str, sa.Column], clock: _Clock, names: tuple[tuple, ...]) -> sa.CTE:
-    """CTE with one row per (user, time) of a step event: ``serves_k`` (1 when an event at that time
-    matches step k) and ``next_k`` (k >= 2): the earliest time at or after it that can serve step k,
-    a running MIN over the user's later times. A name shared with an earlier step serves only
-    strictly after the time (at it, that event is the earlier step's)."""
+def _next_times(columns: dict[str, sa.Column], clock: _Clock, names: tuple[tuple, ...],
+                days: tuple[int | None, int | None]) -> sa.CTE:
+    """CTE with one row per (user, time) of a step event on the day numbers ``days``: ``serves_k``
+    (1 when an event at that time matches step k) and ``next_k`` (k >= 2): the earliest time at or
+    after it that can serve step k, a running MIN over the user's later times. A name shared with an
+    earlier step serves only strictly after the time (at it, that event is the earlier step's)."""
     name = columns["event_name"]
     usable = sa.and_(columns["user_id"].is_not(None), columns["event_ts"].is_not(None),
-                     name.in_([n for step in names for n in step]))
+                     name.in_([n for step in names for n in step]),
+                     _between(clock.day(columns["event_ts"]), *days))
     events = sa.select(columns["user_id"].label("user_id"),
                        clock.ticks(columns["event_ts"]).label("ticks"),
                        name.label("name")).where(usable).subquery("pushdown_events")

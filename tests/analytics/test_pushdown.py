@@ -11,12 +11,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
-from analytics import AnalyticsInputError
-from analytics.channels import performance
+import datetime as dt
+
+from analytics import AnalyticsInputError, overview
+from analytics.budget import daily_revenue
+from analytics.channels import performance, weekly_trend
 from analytics.cohort import retention, retention_from_cells
+from analytics.dataset import empty_table
 from analytics.funnel import funnel
 from analytics.io import reflect_table
-from analytics.pushdown import funnel_sql, performance_sql, retention_sql, rfm_table_sql
+from analytics.pushdown import (check_source, daily_revenue_sql, daily_spend_sql, date_range_sql, funnel_sql,
+                                overview_sql, performance_sql, retention_sql, rfm_table_sql, table_columns,
+                                table_names)
 from analytics.rfm import rfm_table
 from analytics.sample import make_sample
 
@@ -94,6 +100,14 @@ def _same(got: pd.DataFrame, expected: pd.DataFrame) -> None:
     assert_frame_equal(got, expected, check_dtype=False, rtol=1e-9, atol=1e-9)
 
 
+def _days(frame: pd.DataFrame, column: str, start, end) -> pd.DataFrame:
+    """The rows of ``frame`` whose calendar day of ``column`` lies in start..end (None = open): the
+    in-memory date slice (ui.data.in_range)."""
+    day = frame[column].dt.normalize()
+    keep = day.between(pd.Timestamp(start or day.min()), pd.Timestamp(end or day.max()))
+    return frame[keep].reset_index(drop=True)
+
+
 # ------------------------------------------------------------------------------------------------ RFM
 
 
@@ -139,6 +153,27 @@ def test_rfm_with_integer_ids_and_a_mapping(engine):
 
 def test_rfm_on_the_sample_shop(sample_engine, sample):
     _same(rfm_table_sql(sample_engine, "sample_orders"), rfm_table(_plain(sample.orders)))
+
+
+@pytest.mark.parametrize(("start", "end", "asof"), [
+    ("2024-02-01", "2024-03-31", None),  # a's Jan orders drop out: a is left with its Feb refund only
+    ("2024-01-01", "2024-02-29", None),  # asof = Feb 29 (b's first order), not Mar 31
+    ("2024-01-01", "2024-03-31", "2024-03-05"),
+    (None, "2024-01-31", None),
+    ("2024-03-01", None, None),
+])
+def test_rfm_in_a_date_range_matches_memory_on_that_slice(engine, start, end, asof):
+    got = rfm_table_sql(engine, "orders", start=start, end=end, asof=asof)
+    _same(got, rfm_table(_days(ORDERS, "order_ts", start, end), asof=asof))
+
+
+def test_rfm_in_a_date_range_counts_only_its_orders(engine):
+    # Feb: b's o4 (25, Feb 29) is the only order; a (refund) and d (refund) have none -> only b
+    got = rfm_table_sql(engine, "orders", start="2024-02-01", end="2024-02-29")
+    assert got[["customer_id", "frequency", "monetary", "recency_days"]].values.tolist() == [["b", 1, 25.0, 0]]
+    with pytest.raises(AnalyticsInputError, match=r"rfm_table_sql found no orders \(rows with amount >= 0\) "
+                       r"from 2024-04-01 to 2024-04-30\. Check the amount column"):
+        rfm_table_sql(engine, "orders", start="2024-04-01", end="2024-04-30")
 
 
 # ------------------------------------------------------------------------------------------ retention
@@ -227,6 +262,25 @@ def test_funnel_on_the_sample_shop(sample_engine, sample):
           funnel(_plain(sample.events), steps))
 
 
+@pytest.mark.parametrize(("start", "end"), [
+    ("2024-01-02", None),  # u1's and u2's Jan 1 views drop out; u2's Jan 5 view starts its funnel
+    ("2024-01-01", "2024-01-05"),  # u2's cart (Jan 9) and u3's cart drop out
+    (None, "2024-01-01"),  # views and carts of Jan 1 only; no buy: step 3 empty
+])
+def test_funnel_in_a_date_range_matches_memory_on_that_slice(engine, start, end):
+    # the canonical event_name is categorical: a step without events in the slice gives zeros
+    events = EVENTS.astype({"event_name": "category"})
+    _same(funnel_sql(engine, "events", STEPS, start=start, end=end),
+          funnel(_days(events, "event_ts", start, end), STEPS))
+
+
+def test_funnel_in_a_date_range_counts_only_its_events(engine):
+    # Jan 2 on: u2 views Jan 5 and carts Jan 9 (4 days), u3 views Jan 2, carts Jan 9 (7 days), buys
+    # 1 s too late; u5 views; u1 buys without a view in range -> 3 entered, 2 carted, 0 bought
+    got = funnel_sql(engine, "events", STEPS, start=dt.date(2024, 1, 2))
+    assert got["users"].tolist() == [3, 2, 0]
+
+
 def test_funnel_on_an_empty_table_gives_zero_users(engine):
     _store(engine, "events_empty", EVENTS.iloc[:0])
     got = funnel_sql(engine, "events_empty", STEPS)
@@ -264,6 +318,12 @@ def test_performance_on_the_sample_shop(sample_engine, sample):
           performance(_plain(sample.orders), _plain(sample.spend)))
 
 
+def test_performance_without_a_spend_table_has_no_spend(engine):
+    got = performance_sql(engine, "orders", None, start="2024-01-01", end="2024-03-31")
+    assert got["spend"].tolist() == [0.0, 0.0, 0.0]
+    _same(got, performance(ORDERS, empty_table("spend"), start="2024-01-01", end="2024-03-31"))
+
+
 def test_performance_tied_first_orders_go_to_the_smallest_channel_name(engine):
     # x's two first orders share a time: "search" (listed first) and "ads". In SQL the smallest
     # channel name acquires x (the documented difference: in memory the row listed first does).
@@ -272,6 +332,153 @@ def test_performance_tied_first_orders_go_to_the_smallest_channel_name(engine):
     _store(engine, "orders_tied", tied)
     got = performance_sql(engine, "orders_tied", "spend", start="2024-01-01", end="2024-01-31")
     assert got.set_index("channel")["new_customers"].to_dict() == {"ads": 1, "search": 0, "email": 0}
+
+
+# ----------------------------------------------------------------------------------------- overview
+
+
+def test_overview_on_hand_built_orders(engine):
+    # March (31 days) vs Jan 30..Feb 29. March: b's o5 30 + o6 15, d's refund -40 -> GMV 5, orders 2,
+    # customers {b} (2 orders: a repeater), new none (b's first order is Feb 29), AOV 45 / 2 = 22.5.
+    # Before: d's o7 40 (Jan 31), c's refund -7, a's refund -5, b's o4 25 -> GMV 53, orders 2,
+    # customers {b, d}, new {b, d}.
+    kpis, monthly = overview_sql(engine, "orders", start="2024-03-01", end="2024-03-31")
+    assert kpis["current"].tolist()[:5] == [5.0, 2.0, 1.0, 0.0, 22.5]
+    assert kpis["previous"].tolist()[:4] == [53.0, 2.0, 2.0, 2.0]
+    _same(kpis, overview.kpis(ORDERS, start="2024-03-01", end="2024-03-31"))
+    _same(monthly, overview.monthly_trend(ORDERS, start="2024-03-01", end="2024-03-31"))
+
+
+@pytest.mark.parametrize(("start", "end"), [
+    ("2024-01-01", "2024-04-30"),  # with a's refund on Apr 2 (returning revenue)
+    ("2023-11-01", "2023-12-31"),  # before the data: zeros
+    ("2024-02-01", "2024-02-01"),  # one day, c's refund only
+    ("2023-12-15", "2024-06-30"),  # months without rows before and after
+])
+def test_overview_options_match_memory(engine, start, end):
+    kpis, monthly = overview_sql(engine, "orders", start=start, end=end)
+    _same(kpis, overview.kpis(ORDERS, start=start, end=end))
+    _same(monthly, overview.monthly_trend(ORDERS, start=start, end=end))
+
+
+def test_overview_on_the_sample_shop(sample_engine, sample):
+    orders = _plain(sample.orders)
+    end = orders["order_ts"].max().date()
+    start = end - dt.timedelta(days=120)
+    kpis, monthly = overview_sql(sample_engine, "sample_orders", start=start, end=end)
+    _same(kpis, overview.kpis(orders, start=start, end=end))
+    _same(monthly, overview.monthly_trend(orders, start=start, end=end))
+
+
+def test_overview_on_an_empty_table_and_without_dates(engine):
+    _store(engine, "orders_none", ORDERS.iloc[:0])
+    kpis, monthly = overview_sql(engine, "orders_none", start="2024-01-01", end="2024-01-31")
+    _same(kpis, overview.kpis(ORDERS.iloc[:0], start="2024-01-01", end="2024-01-31"))
+    _same(monthly, overview.monthly_trend(empty_table("orders")))
+    with pytest.raises(AnalyticsInputError, match=r"overview_sql needs both a 'start' and an 'end' date"):
+        overview_sql(engine, "orders", start=None, end="2024-01-31")
+    with pytest.raises(AnalyticsInputError, match=r"overview_sql: the end date 2024-01-01 is before the "
+                       r"start date 2024-01-31"):
+        overview_sql(engine, "orders", start="2024-01-31", end="2024-01-01")
+
+
+# ----------------------------------------------------------------------------- per-day inputs, bounds
+
+
+def test_daily_revenue_and_spend_on_hand_built_tables(engine):
+    # March: Mar 1 d's refund -40 (email), Mar 5 b 30 (ads), Mar 31 b 15 (no channel -> "(none)")
+    got = daily_revenue_sql(engine, "orders", start="2024-03-01", end="2024-03-31")
+    assert got.values.tolist() == [[pd.Timestamp("2024-03-01"), "email", -40.0],
+                                   [pd.Timestamp("2024-03-05"), "ads", 30.0],
+                                   [pd.Timestamp("2024-03-31"), "(none)", 15.0]]
+    spend = daily_spend_sql(engine, "spend", start="2024-01-01", end="2024-02-29")
+    assert spend.values.tolist() == [[pd.Timestamp("2024-01-01"), "ads", 50.0],
+                                     [pd.Timestamp("2024-01-15"), "email", 20.0],
+                                     [pd.Timestamp("2024-02-01"), "ads", 10.0]]
+
+
+@pytest.mark.parametrize(("start", "end"), [(None, None), ("2024-02-01", "2024-03-31"), ("2024-05-01", None)])
+def test_daily_inputs_match_memory(engine, start, end):
+    orders = _days(ORDERS, "order_ts", start, end)
+    named = orders.assign(channel=orders["channel"].where(orders["channel"].str.strip() != "").fillna("(none)"))
+    revenue = daily_revenue_sql(engine, "orders", start=start, end=end)
+    _same(revenue, daily_revenue(named))
+    spend = daily_spend_sql(engine, "spend", start=start, end=end)
+    _same(spend, _days(SPEND, "date", start, end).sort_values(["date", "channel"], ignore_index=True))
+    # read as orders, the per-day revenue gives the weekly trend of the order rows themselves
+    as_orders = revenue.rename(columns={"date": "order_ts", "revenue": "amount"})
+    _same(weekly_trend(as_orders, spend), weekly_trend(orders, _days(SPEND, "date", start, end)))
+
+
+def test_daily_revenue_on_the_sample_shop(sample_engine, sample):
+    orders = _plain(sample.orders)
+    _same(daily_revenue_sql(sample_engine, "sample_orders"), daily_revenue(orders))  # every order has a channel
+    spend = _plain(sample.spend)
+    _same(weekly_trend(daily_revenue_sql(sample_engine, "sample_orders").rename(
+              columns={"date": "order_ts", "revenue": "amount"}), daily_spend_sql(sample_engine, "sample_spend")),
+          weekly_trend(orders, spend))
+
+
+def test_date_range_is_the_first_and_last_order_day(engine):
+    assert date_range_sql(engine, "orders") == (dt.date(2024, 1, 5), dt.date(2024, 4, 2))
+    mapping = {"customer_id": "user_id", "order_ts": "event_ts", "amount": None}
+    assert date_range_sql(engine, "events", mapping=mapping) == (dt.date(2024, 1, 1), dt.date(2024, 1, 11))
+    _store(engine, "orders_none", ORDERS.iloc[:0])
+    assert date_range_sql(engine, "orders_none") is None
+
+
+# ------------------------------------------------------------------------------------- live sources
+
+
+def test_check_source_resolves_every_mapping_explicitly(engine):
+    source = check_source(engine.url, {"orders": "orders", "events": "events", "spend": None},
+                          {"orders": {"channel": None}})
+    assert source.tables == {"orders": "orders", "events": "events"}
+    assert source.mappings["orders"] == {"customer_id": "customer_id", "order_ts": "order_ts",
+                                         "amount": "amount", "order_id": "order_id", "channel": None,
+                                         "region": None, "device": None, "category": None,
+                                         "quantity": None, "status": None, "unit_price": None}
+    assert source.mappings["events"]["event_name"] == "event_name"
+    assert source.url == engine.url
+    # the resolved mapping gives the push-down the same columns: no channel -> performance refuses
+    with pytest.raises(AnalyticsInputError, match=r"performance_sql: no column of the table 'orders' was "
+                       r"found for channel"):
+        performance_sql(engine, "orders", None, orders_mapping=source.mappings["orders"])
+    names = table_names(engine)
+    assert {"orders", "events", "spend"} <= set(names) and names == sorted(names)
+    assert table_columns(engine, "spend") == ["date", "channel", "spend"]
+
+
+def test_check_source_names_what_is_wrong(engine):
+    with pytest.raises(AnalyticsInputError, match=r"check_source needs an orders table"):
+        check_source(engine.url, {"events": "events"})
+    with pytest.raises(AnalyticsInputError, match=r"The 'tables' parameter of check_source must be one of "
+                       r"'orders', 'events', 'spend'. Got 'clicks' instead."):
+        check_source(engine.url, {"orders": "orders", "clicks": "events"})
+    # (spend's "date" is a suggested order time)
+    with pytest.raises(AnalyticsInputError, match=r"check_source: no column of the table 'spend' was found "
+                       r"for customer_id, amount. Columns: date, channel, spend. Map them, e.g. "
+                       r"mappings\['orders'\]=\{'customer_id': '<your column>'\}"):
+        check_source(engine.url, {"orders": "spend"})
+    with pytest.raises(AnalyticsInputError, match=r"check_source: 'Events' is not a table or view"):
+        check_source(engine.url, {"orders": "orders", "events": "Events"})
+    _store(engine, "orders_text", ORDERS.assign(amount=["¥1,000.00"] * len(ORDERS)))
+    with pytest.raises(AnalyticsInputError, match=r"check_source: the column 'amount' of the table "
+                       r"'orders_text' \(amount\) holds text .* load the table into memory"):
+        check_source(engine.url, {"orders": "orders_text"})
+    with pytest.raises(AnalyticsInputError, match=r"rfm_table_sql: the column 'amount' .* holds text"):
+        rfm_table_sql(engine, "orders_text")
+
+
+def test_check_source_errors_never_show_the_password():
+    url = "postgresql+psycopg://alice:s3cr3t-pw@127.0.0.1:1/shop"
+    with pytest.raises(AnalyticsInputError) as caught:
+        check_source(url, {"orders": "orders"})
+    assert "check_source could not query postgresql+psycopg://alice:***@127.0.0.1:1/shop" in str(caught.value)
+    assert "s3cr3t-pw" not in str(caught.value)
+    with pytest.raises(AnalyticsInputError) as caught:
+        table_names(url)
+    assert "s3cr3t-pw" not in str(caught.value)
 
 
 # ------------------------------------------------------------------------------------- random tables
