@@ -4,11 +4,17 @@ Each data set lives under an unguessable id (128 random bits, URL-safe) in ``<ro
 the catalog (SQLite under ``root`` by default, any SQLAlchemy URL otherwise) lists id, name, creation time
 and row counts. Writes are atomic: files go to a temporary folder that is renamed into place before the
 catalog row is written, so a crash mid-save leaves either the whole data set or nothing visible.
+
+A live SQL data set (``analytics.pushdown.SqlSource``: its tables stay in a database and the analyses are
+pushed down) has a catalog row like any other, and its connection URL, table names and column mappings in
+a second catalog table, ``sql_sources`` (created when missing, so older stores need no migration). Only
+``sql_source`` returns the URL; ``list`` and ``name`` never do.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import secrets
@@ -21,6 +27,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from analytics.dataset import KINDS, Dataset
+from analytics.pushdown import SqlSource
 from analytics.tables import read_table, write_table
 from analytics.errors import AnalyticsInputError
 
@@ -37,6 +44,14 @@ _catalog = sa.Table(
     sa.Column("orders_rows", sa.Integer, nullable=False),
     sa.Column("events_rows", sa.Integer, nullable=False),
     sa.Column("spend_rows", sa.Integer, nullable=False),
+)
+_sources = sa.Table(  # live SQL data sets: one row per catalog row whose tables stay in a database
+    "sql_sources",
+    _metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("url", sa.Text, nullable=False),  # with the password: never listed, never logged
+    sa.Column("tables", sa.Text, nullable=False),  # JSON: kind -> table name
+    sa.Column("mappings", sa.Text, nullable=False),  # JSON: kind -> canonical field -> column or null
 )
 
 
@@ -95,12 +110,43 @@ class DatasetStore:
             conn.execute(sa.insert(_catalog).values(**row))
         return ds_id
 
+    def save_sql(self, source: SqlSource, name: str) -> str:
+        """Record the live SQL data set ``source`` under a new id and return the id. Nothing is copied:
+        its row counts are recorded as 0 (the database's tables change). ``name`` is shown in the sidebar."""
+        ds_id = new_id()
+        row = {"id": ds_id, "name": name.strip()[:200] or "Untitled",
+               "created_at": dt.datetime.now(dt.UTC).replace(tzinfo=None)}
+        row.update({f"{kind}_rows": 0 for kind in KINDS})
+        with self.engine.begin() as conn:
+            conn.execute(sa.insert(_catalog).values(**row))
+            conn.execute(sa.insert(_sources).values(
+                id=ds_id, url=source.url.render_as_string(hide_password=False),
+                tables=json.dumps(dict(source.tables)),
+                mappings=json.dumps({kind: dict(m) for kind, m in source.mappings.items()})))
+        return ds_id
+
+    def sql_source(self, ds_id: str) -> SqlSource | None:
+        """The live SQL data set recorded under ``ds_id``, or None for an unknown id or a data set with
+        files (the URL it holds carries the password: keep it on the server)."""
+        if not is_valid_id(ds_id):
+            return None
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(_sources).where(_sources.c.id == ds_id)).mappings().first()
+        if row is None:
+            return None
+        return SqlSource(url=sa.make_url(row["url"]), tables=json.loads(row["tables"]),
+                         mappings=json.loads(row["mappings"]))
+
     def list(self) -> pd.DataFrame:
-        """The catalog, newest first: id, name, created_at (UTC), orders_rows, events_rows, spend_rows."""
-        query = sa.select(_catalog).order_by(_catalog.c.created_at.desc())
+        """The catalog, newest first: id, name, created_at (UTC), orders_rows, events_rows, spend_rows
+        and live (True for a live SQL data set, whose row counts are 0). No connection details."""
+        live = _sources.c.id.is_not(None).label("live")
+        joined = _catalog.outerjoin(_sources, _sources.c.id == _catalog.c.id)
+        query = sa.select(_catalog, live).select_from(joined).order_by(_catalog.c.created_at.desc())
         with self.engine.connect() as conn:
             rows = conn.execute(query).mappings().all()
-        return pd.DataFrame(rows, columns=[c.name for c in _catalog.columns])
+        out = pd.DataFrame(rows, columns=[*(c.name for c in _catalog.columns), "live"])
+        return out.astype({"live": bool})
 
     def name(self, ds_id: str) -> str | None:
         """The name of data set ``ds_id``, or None when the id is unknown."""
@@ -111,11 +157,17 @@ class DatasetStore:
             return conn.execute(query).scalar_one_or_none()
 
     def load(self, ds_id: str) -> Dataset:
-        """The data set stored under ``ds_id``; AnalyticsInputError when unknown, deleted or damaged."""
+        """The data set stored under ``ds_id``; AnalyticsInputError when unknown, deleted or damaged, or
+        live (its tables stay in the database: ``sql_source``)."""
         if self.name(ds_id) is None:
             raise AnalyticsInputError(
                 "No saved data set has this id: it may have been deleted, or the link was cut short. "
                 "Ask the sender for a new link, or pick a data set in the sidebar."
+            )
+        if self.sql_source(ds_id) is not None:
+            raise AnalyticsInputError(
+                f"The data set '{self.name(ds_id)}' is read live from a SQL database: it has no files to "
+                "load. Its analyses run in the database (analytics.pushdown, with store.sql_source)."
             )
         folder = self.root / ds_id
         try:
@@ -128,9 +180,10 @@ class DatasetStore:
         return Dataset(**tables)
 
     def delete(self, ds_id: str) -> None:
-        """Remove data set ``ds_id`` (catalog row first, then its files). Unknown ids are ignored."""
+        """Remove data set ``ds_id`` (catalog rows first, then its files). Unknown ids are ignored."""
         if not is_valid_id(ds_id):
             return
         with self.engine.begin() as conn:
             conn.execute(sa.delete(_catalog).where(_catalog.c.id == ds_id))
+            conn.execute(sa.delete(_sources).where(_sources.c.id == ds_id))
         shutil.rmtree(self.root / ds_id, ignore_errors=True)

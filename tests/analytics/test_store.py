@@ -1,13 +1,16 @@
-"""The data-set store: save / list / load / delete, unguessable ids, atomic writes, damaged files."""
+"""The data-set store: save / list / load / delete, unguessable ids, atomic writes, damaged files; live SQL
+data sets (their URL kept server-side, never listed), on a SQLite and a PostgreSQL catalog."""
 
 import os
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 from pandas.testing import assert_frame_equal
 
 from analytics import AnalyticsInputError, Dataset
-from analytics.store import DatasetStore, is_valid_id
+from analytics.pushdown import SqlSource
+from analytics.store import DatasetStore, is_valid_id, new_id
 
 ORDERS = pd.DataFrame({
     "customer_id": pd.Categorical(["007", "b"]),
@@ -71,3 +74,83 @@ def test_failed_write_leaves_nothing_behind(store, monkeypatch):
         store.save(Dataset(ORDERS), "half")
     assert store.list().empty
     assert [p.name for p in store.root.iterdir()] == ["catalog.sqlite"]
+
+
+# ------------------------------------------------------------------------------------ live SQL sources
+
+PASSWORD = "s3cr3t-pw"
+LIVE = SqlSource(url=sa.make_url(f"postgresql+psycopg://analyst:{PASSWORD}@warehouse.example.com:5432/shop"),
+                 tables={"orders": "sales.orders", "events": "web_events"},
+                 mappings={"orders": {"customer_id": "buyer", "order_ts": "paid_at", "amount": "实付金额",
+                                      "channel": None},
+                           "events": {"user_id": "uid", "event_ts": "ts", "event_name": "name"}})
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def catalog_url(request, tmp_path):
+    """The catalog's SQLAlchemy URL: the default SQLite file, or a fresh database on the test PostgreSQL
+    server (GROWTH_STORE_URL pointing at a server)."""
+    if request.param == "sqlite":
+        yield None
+        return
+    server = sa.make_url(request.getfixturevalue("postgres_url"))
+    name = f"store_{new_id().lower().replace('-', '_')}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))  # a generated name, not user input
+    yield server.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_a_live_sql_source_round_trips_and_is_listed_as_live(tmp_path, catalog_url):
+    store = DatasetStore(tmp_path / "store", url=catalog_url)
+    files_id = store.save(Dataset(ORDERS), "Files")
+    live_id = store.save_sql(LIVE, "  Warehouse  ")
+    assert is_valid_id(live_id) and live_id != files_id
+    assert store.sql_source(live_id) == LIVE
+    assert store.sql_source(live_id).url.password == PASSWORD  # kept on the server to reconnect
+    assert store.sql_source(files_id) is None and store.sql_source("A" * 22) is None
+    listed = store.list()
+    assert listed["live"].dtype == bool
+    assert sorted(listed[["name", "live", "orders_rows"]].values.tolist()) == [["Files", False, 2],
+                                                                              ["Warehouse", True, 0]]
+    assert store.name(live_id) == "Warehouse"
+    assert DatasetStore(tmp_path / "store", url=catalog_url).sql_source(live_id) == LIVE  # after a restart
+    store.engine.dispose()
+
+
+def test_the_password_is_never_listed_named_or_shown(store):
+    live_id = store.save_sql(LIVE, "Warehouse")
+    shown = [store.list().to_csv(), str(store.list().to_dict()), store.name(live_id), repr(store.sql_source(live_id)),
+             str(store.sql_source(live_id))]
+    assert [text for text in shown if PASSWORD in text] == []
+    assert "warehouse.example.com" not in store.list().to_csv()  # no connection details at all
+    assert not list((store.root).glob(f"{live_id}*"))  # nothing copied to the store folder
+
+
+def test_a_live_data_set_has_no_files_to_load_and_deletes_cleanly(store):
+    live_id = store.save_sql(LIVE, "Warehouse")
+    with pytest.raises(AnalyticsInputError, match="'Warehouse' is read live from a SQL database: it has no "
+                       "files to load"):
+        store.load(live_id)
+    store.delete(live_id)
+    assert store.sql_source(live_id) is None and store.name(live_id) is None and store.list().empty
+
+
+def test_a_store_made_before_live_sources_opens_without_migration(tmp_path):
+    root = tmp_path / "store"
+    root.mkdir()
+    old = sa.create_engine(f"sqlite:///{root / 'catalog.sqlite'}")
+    with old.begin() as conn:  # the catalog as earlier versions created it: no sql_sources table
+        conn.execute(sa.text("CREATE TABLE datasets (id VARCHAR(32) PRIMARY KEY, name VARCHAR(200) NOT NULL, "
+                             "created_at DATETIME NOT NULL, orders_rows INTEGER NOT NULL, "
+                             "events_rows INTEGER NOT NULL, spend_rows INTEGER NOT NULL)"))
+        conn.execute(sa.text("INSERT INTO datasets VALUES ('AAAAAAAAAAAAAAAAAAAAAA', 'Old', "
+                             "'2024-01-01 00:00:00', 2, 0, 0)"))
+    old.dispose()
+    store = DatasetStore(root)
+    assert store.list()[["name", "live"]].values.tolist() == [["Old", False]]
+    live_id = store.save_sql(LIVE, "New")
+    assert store.sql_source(live_id) == LIVE
