@@ -13,8 +13,9 @@ loaded, unanalysed table is fine). The results equal the in-memory functions on 
 ``funnel.funnel`` (sequential order), ``performance_sql`` = ``channels.performance`` (last touch, by
 the order rows' own channel), ``overview_sql`` = ``overview.kpis`` and ``overview.monthly_trend``;
 ``daily_revenue_sql`` / ``daily_spend_sql`` give the per-day inputs of ``budget.fit_channels`` and
-``channels.weekly_trend``, ``date_range_sql`` the first and last order day. A date range (``start``
-/ ``end``) selects rows like slicing the table by calendar day does in memory.
+``channels.weekly_trend``, ``date_range_sql`` the first and last order day, ``event_names_sql`` the
+funnel's step choices. A date range (``start`` / ``end``) selects rows like slicing the table by
+calendar day does in memory.
 
 A live data set (``SqlSource``, checked by ``check_source``; ``table_names`` / ``table_columns`` to
 pick them) names a database, its tables and their column mappings; the app's store keeps it and
@@ -370,6 +371,17 @@ def date_range_sql(source, table: str, *,
     if first is None:
         return None
     return _calendar_day(first, ts.name, where), _calendar_day(last, ts.name, where)
+
+
+def event_names_sql(source, table: str, *, mapping: Mapping[str, str | None] | None = None) -> list[str]:
+    """The distinct event names of the events ``table`` (one SELECT DISTINCT; missing names left out),
+    as text, sorted: the step choices of a funnel. ``source``, ``mapping`` (canonical events field ->
+    column) as in ``funnel_sql``."""
+    where = "event_names_sql"
+    with _connected(source, where=where) as connection:
+        name = _columns(connection, table, "events", mapping, ("event_name",), where=where)["event_name"]
+        found = connection.execute(sa.select(name).where(name.is_not(None)).distinct()).scalars()
+        return sorted({str(value) for value in found})
 
 
 # ------------------------------------------------------------------------------------- live sources

@@ -20,9 +20,9 @@ from analytics.cohort import retention, retention_from_cells
 from analytics.dataset import empty_table
 from analytics.funnel import funnel
 from analytics.io import reflect_table
-from analytics.pushdown import (check_source, daily_revenue_sql, daily_spend_sql, date_range_sql, funnel_sql,
-                                overview_sql, performance_sql, retention_sql, rfm_table_sql, table_columns,
-                                table_names)
+from analytics.pushdown import (check_source, daily_revenue_sql, daily_spend_sql, date_range_sql,
+                                event_names_sql, funnel_sql, overview_sql, performance_sql, retention_sql,
+                                rfm_table_sql, table_columns, table_names)
 from analytics.rfm import rfm_table
 from analytics.sample import make_sample
 
@@ -279,6 +279,17 @@ def test_funnel_in_a_date_range_counts_only_its_events(engine):
     # 1 s too late; u5 views; u1 buys without a view in range -> 3 entered, 2 carted, 0 bought
     got = funnel_sql(engine, "events", STEPS, start=dt.date(2024, 1, 2))
     assert got["users"].tolist() == [3, 2, 0]
+
+
+def test_event_names_are_the_distinct_names_sorted(engine):
+    assert event_names_sql(engine, "events") == sorted(EVENTS["event_name"].unique()) == ["buy", "cart",
+                                                                                          "search", "view"]
+    _store(engine, "events_renamed", EVENTS.rename(columns={"event_name": "行为"}).assign(
+        行为=EVENTS["event_name"].where(EVENTS["user_id"] != "u5")))  # u5's names missing (NULL)
+    assert event_names_sql(engine, "events_renamed", mapping={"event_name": "行为"}) == ["buy", "cart", "search",
+                                                                                       "view"]
+    assert event_names_sql(engine, "events_renamed", mapping={"event_name": "user_id"}) == [
+        "u1", "u2", "u3", "u4", "u5"]  # the mapped column is read
 
 
 def test_funnel_on_an_empty_table_gives_zero_users(engine):
