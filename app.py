@@ -1,12 +1,9 @@
 """Landing page: the executive overview of the active data set (KPI tiles, monthly trend, new vs. returning)."""
 
-import datetime as dt
-
-import pandas as pd
 import streamlit as st
 
-from analytics import overview
-from ui import kpis
+from analytics.errors import AnalyticsInputError
+from ui import compute, kpis
 from ui.charts import overview as charts
 from ui.download import csv_button
 from ui.report import report_button
@@ -15,15 +12,12 @@ from ui.text import t
 
 active = page_setup("overview.title")
 
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def _overview(ds_id: str, start: dt.date, end: dt.date, _orders: pd.DataFrame):
-    """KPI tiles and the monthly trend of data set ``ds_id`` (``_orders`` is its orders table)."""
-    return overview.kpis(_orders, start=start, end=end), overview.monthly_trend(_orders, start=start, end=end)
-
-
-with st.spinner(t("common.computing")):
-    tiles, monthly = _overview(active.ds_id, active.start, active.end, active.dataset.orders)
+try:
+    with st.spinner(t("common.computing")):
+        tiles, monthly = compute.overview_tiles(active)
+except AnalyticsInputError as exc:
+    st.error(t("common.input_error", message=exc))
+    st.stop()
 
 st.caption(t("overview.compare_note", days=(active.end - active.start).days + 1))
 kpis.tiles(tiles)

@@ -1,5 +1,6 @@
 """Data page: upload CSV / Excel / Parquet files or read a SQL database, check the mapping and the
-validation report, and save the result as a data set that every page (and a link) can open."""
+validation report, and save the result as a data set that every page (and a link) can open. A SQL database
+can also stay live: only its connection, tables and mapping are saved, and the pages push their work down."""
 
 import streamlit as st
 
@@ -24,6 +25,10 @@ with files_tab:
     st.divider()
     loading.save_panel(uploaded, default_name=t("data.default_upload_name"), key="files")
 with sql_tab:
-    from_sql = loading.sql_loader()
-    st.divider()
-    loading.save_panel(from_sql, default_name=t("data.default_sql_name"), key="sql")
+    url = loading.sql_url()
+    if loading.sql_mode() == "live":
+        loading.live_form(url)
+    else:
+        from_sql = loading.sql_loader(url)
+        st.divider()
+        loading.save_panel(from_sql, default_name=t("data.default_sql_name"), key="sql")

@@ -1,7 +1,8 @@
 """Segments page: RFM scores with quantile or typed thresholds, the editable R x F segment map (or the
 plan's four tiers), GMV concentration, the R x F heatmap, k-means clusters, suggested plays and member
-lists. Three cached stages: the RFM table (heavy), the scores (per bins and thresholds) and the segments
-(per map), so a threshold or map change never recomputes the RFM table."""
+lists. Three cached stages: the RFM table (heavy; ui.compute, in memory or pushed down to a live SQL data
+set's database), the scores (per bins and thresholds) and the segments (per map), so a threshold or map
+change never recomputes the RFM table."""
 
 import datetime as dt
 
@@ -10,7 +11,7 @@ import streamlit as st
 
 from analytics import clusters, rfm
 from analytics.errors import AnalyticsInputError
-from ui import format, state
+from ui import compute, format, state
 from ui import segments_widgets as sw
 from ui.charts import segments as charts
 from ui.download import csv_button
@@ -23,14 +24,6 @@ K_OPTIONS = ("auto", *(str(k) for k in clusters.AUTO_KS))
 
 active = page_setup("segments.title")
 locked = active.view_only
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def _rfm(ds_id: str, start: dt.date, end: dt.date, asof: dt.date | None, _orders: pd.DataFrame):
-    """Stage 1 (heavy): the RFM table of the orders of ``ds_id`` in ``start``..``end`` as of ``asof``
-    (None = the latest order), and its GMV concentration."""
-    table = rfm.rfm_table(_orders, asof=asof)
-    return table, rfm.gmv_concentration(table)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -69,8 +62,7 @@ def _clusters(ds_id: str, start: dt.date, end: dt.date, asof: dt.date | None, k:
 
 
 st.markdown(t("segments.intro"))
-orders = active.table("orders")
-if orders.empty:
+if compute.empty_in_range(active, "orders"):
     st.info(t("segments.no_orders"))
     st.stop()
 
@@ -84,7 +76,7 @@ preset = sw.preset_picker(top[2], disabled=locked)
 
 try:
     with st.spinner(t("common.computing")):
-        table, concentration = _rfm(active.ds_id, active.start, active.end, asof, orders)
+        table, concentration = compute.rfm_table(active, asof)
 except AnalyticsInputError as exc:
     st.error(t("common.input_error", message=exc))
     st.stop()

@@ -1,8 +1,10 @@
 """Funnel page: ordered funnels over the events of the date range with a conversion window, OR-steps and
 three order modes; the funnel with drop-offs and median times, a breakdown by channel / device / region
 or RFM segment, the conversion trend by entry period, the time-to-convert histogram and the drop-off
-users as a CSV. The funnel kernel (``user_depths``) runs once per setting of steps, window, order and
-breakdown; every view is derived from its per-user frame in a cheap cached stage."""
+users as a CSV. The funnel kernel (``user_depths``, in ui.compute) runs once per setting of steps, window,
+order and breakdown; every view is derived from its per-user frame in a cheap cached stage. On a live SQL
+data set the funnel itself (sequential, no breakdown) is pushed down to the database; the views that need
+the per-user frame say that they need the data in memory."""
 
 import datetime as dt
 
@@ -11,7 +13,7 @@ import streamlit as st
 
 from analytics import funnel, rfm
 from analytics.errors import AnalyticsInputError
-from ui import format, state
+from ui import compute, format, state
 from ui import funnel_widgets as fw
 from ui.charts import funnel as charts
 from ui.download import csv_button
@@ -24,34 +26,11 @@ locked = active.view_only
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _names(ds_id: str, _events: pd.DataFrame) -> list[str]:
-    """The event names of data set ``ds_id`` (``_events``: its full events table)."""
-    return fw.event_names(_events)
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
 def _segments(ds_id: str, start: dt.date, end: dt.date, _orders: pd.DataFrame) -> pd.Series:
     """The RFM segment (default 5 x 5 map, quantile scores) of every customer with an order in
     ``start``..``end`` (``_orders``: those orders), indexed by customer id."""
     segmented = rfm.segment(rfm.score(rfm.rfm_table(_orders)))
     return pd.Series(segmented["segment"].array, index=pd.Index(segmented["customer_id"]), name="segment")
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def _depths(ds_id: str, start: dt.date, end: dt.date, steps: tuple, window: pd.Timedelta | None, order: str,
-            by: str, _events: pd.DataFrame, _segments: pd.Series | None) -> pd.DataFrame:
-    """Stage 1 (heavy): how far each user of the events in ``start``..``end`` got (``user_depths``), with
-    the breakdown column ``by`` ("none", an events column, or "segment" read from ``_segments``)."""
-    values = None if by == "none" else _segments if by == "segment" else by
-    return funnel.user_depths(_events, list(steps), window=window, order=order, by=values)
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def _summaries(key: tuple, _depths: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """The funnel and, with a breakdown, the funnel per value, of the stage-1 frame of ``key``."""
-    ds_id, start, end, steps, window, order, by = key
-    overall = funnel.summarize(_depths, list(steps))
-    return overall, None if by == "none" else funnel.summarize(_depths, list(steps), by=by)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -73,24 +52,29 @@ def _dropped(key: tuple, after_step: int, _depths: pd.DataFrame) -> pd.Series:
 
 
 st.markdown(t("funnel.intro"))
-if active.dataset.events.empty:
+if not compute.has_table(active, "events"):
     st.info(t("funnel.no_events"))
     st.stop()
-names = _names(active.ds_id, active.dataset.events)
+try:
+    names = compute.event_names(active)
+except AnalyticsInputError as exc:
+    st.error(t("common.input_error", message=exc))
+    st.stop()
 if len(names) < funnel.MIN_STEPS:
     st.info(t("funnel.few_names"))
     st.stop()
-events = active.table("events")
-breakdowns = ["none", *(c for c in fw.EVENT_BREAKDOWNS if c in events.columns),
-              *(["segment"] if not active.dataset.orders.empty else [])]
+breakdowns = ["none", *(c for c in fw.EVENT_BREAKDOWNS if c in compute.columns(active, "events")),
+              *(["segment"] if compute.has_table(active, "orders") else [])]
 with st.container(border=True):
     s = fw.settings(names, breakdowns, disabled=locked)
 if len(s.steps) < funnel.MIN_STEPS:
     st.info(t("funnel.need_two_steps"))
     st.stop()
-if events.empty:
+if compute.empty_in_range(active, "events"):
     st.info(t("funnel.no_events_in_range", start=active.start, end=active.end))
     st.stop()
+if s.order != compute.PUSHED_ORDER or s.by != "none":  # per-user work: in memory only
+    compute.require_memory(active, t("live.funnel_options"))
 
 by, segments = s.by, None
 if by == "segment":
@@ -103,8 +87,7 @@ if by == "segment":
 key = (active.ds_id, active.start, active.end, s.steps, s.window, s.order, by)
 try:
     with st.spinner(t("common.computing")):
-        depths = _depths(*key, events, segments)
-        summary, by_summary = _summaries(key, depths)
+        summary, by_summary, depths = compute.funnel_steps(active, s.steps, s.window, s.order, by, segments)
 except AnalyticsInputError as exc:
     st.error(t("common.input_error", message=exc))
     st.stop()
@@ -116,7 +99,7 @@ if summary["users"].iloc[0] == 0:
 
 # the funnel: tiles, chart with drop-offs, the step table
 biggest = fw.biggest_drops(summary, n_steps)[0]
-fw.tiles(summary, biggest, fw.time_quantiles(_times(key, 1, n_steps, depths))[0])
+fw.tiles(summary, biggest, None if depths is None else fw.time_quantiles(_times(key, 1, n_steps, depths))[0])
 funnel_fig = charts.funnel_chart(summary, biggest=biggest, title=t(
     "funnel.chart_title", window=s.window_text, order=t(f"funnel.order_noun_{s.order}")))
 st.plotly_chart(funnel_fig, key="funnel_chart")
@@ -141,57 +124,59 @@ if by_summary is not None:
     figures.append(by_fig)
     tables.append((t("funnel.breakdown_table", breakdown=group), by_table))
 
-# conversion trend by entry period
-st.subheader(t("funnel.trend"))
-freq = state.choice(st.segmented_control, t("funnel.freq"), fw.FREQS, key="fun_freq", default="W",
-                       format_func=lambda f: t(f"funnel.freq_{f}"), required=True, disabled=locked)
-trend = _trend(key, freq, depths)
-trend_fig = charts.trend_chart(trend, freq=freq,
-                               provisional=fw.provisional_span(trend, freq, active.end, s.window),
-                               title=t("funnel.trend_title", period=t(f"funnel.freq_noun_{freq}")))
-st.plotly_chart(trend_fig, key="trend_chart")
-st.caption(t("funnel.trend_note" if s.window is not None else "funnel.trend_note_none", end=active.end))
-trend_rows = fw.trend_table(trend)
-with st.expander(t("funnel.trend")):
-    fw.show_table(trend_rows, f"funnel_trend_{freq}.csv", key="trend")
-figures.append(trend_fig)
-tables.append((t("funnel.trend"), trend_rows))
+# trend, times and drop-off users come from the per-user frame: in memory only
+if compute.in_memory(active, t("live.funnel_sections")):
+    # conversion trend by entry period
+    st.subheader(t("funnel.trend"))
+    freq = state.choice(st.segmented_control, t("funnel.freq"), fw.FREQS, key="fun_freq", default="W",
+                        format_func=lambda f: t(f"funnel.freq_{f}"), required=True, disabled=locked)
+    trend = _trend(key, freq, depths)
+    trend_fig = charts.trend_chart(trend, freq=freq,
+                                   provisional=fw.provisional_span(trend, freq, active.end, s.window),
+                                   title=t("funnel.trend_title", period=t(f"funnel.freq_noun_{freq}")))
+    st.plotly_chart(trend_fig, key="trend_chart")
+    st.caption(t("funnel.trend_note" if s.window is not None else "funnel.trend_note_none", end=active.end))
+    trend_rows = fw.trend_table(trend)
+    with st.expander(t("funnel.trend")):
+        fw.show_table(trend_rows, f"funnel_trend_{freq}.csv", key="trend")
+    figures.append(trend_fig)
+    tables.append((t("funnel.trend"), trend_rows))
 
-# time to convert between any two steps
-st.subheader(t("funnel.times"))
-pair = st.container(horizontal=True, gap="medium")
-from_step = fw.step_choice(pair.selectbox, t("funnel.times_from"), range(1, n_steps), step_names,
-                           key="fun_from", default=1, disabled=locked, width=260)
-to_step = fw.step_choice(pair.selectbox, t("funnel.times_to"), range(from_step + 1, n_steps + 1), step_names,
-                         key="fun_to", default=n_steps, disabled=locked, width=260)
-times = _times(key, from_step, to_step, depths)
-if times.empty:
-    st.info(t("funnel.times_none", b=to_step))
-else:
-    median, p75, p90 = fw.time_quantiles(times)
-    st.caption(t("funnel.times_note", users=format.count(len(times)), b=to_step,
-                 median=charts.duration(median), p75=charts.duration(p75), p90=charts.duration(p90)))
-    bins = charts.time_bins(times)
-    times_fig = charts.times_chart(bins, title=t("funnel.times_title", a=from_step, b=to_step,
-                                                 a_name=step_names[from_step - 1],
-                                                 b_name=step_names[to_step - 1]))
-    st.plotly_chart(times_fig, key="times_chart")
-    bin_rows = fw.bins_table(bins)
-    with st.expander(t("funnel.times")):
-        fw.show_table(bin_rows, f"funnel_time_{from_step}_to_{to_step}.csv", key="times")
-    figures.append(times_fig)
-    tables.append((t("funnel.times"), bin_rows))
+    # time to convert between any two steps
+    st.subheader(t("funnel.times"))
+    pair = st.container(horizontal=True, gap="medium")
+    from_step = fw.step_choice(pair.selectbox, t("funnel.times_from"), range(1, n_steps), step_names,
+                               key="fun_from", default=1, disabled=locked, width=260)
+    to_step = fw.step_choice(pair.selectbox, t("funnel.times_to"), range(from_step + 1, n_steps + 1), step_names,
+                             key="fun_to", default=n_steps, disabled=locked, width=260)
+    times = _times(key, from_step, to_step, depths)
+    if times.empty:
+        st.info(t("funnel.times_none", b=to_step))
+    else:
+        median, p75, p90 = fw.time_quantiles(times)
+        st.caption(t("funnel.times_note", users=format.count(len(times)), b=to_step,
+                     median=charts.duration(median), p75=charts.duration(p75), p90=charts.duration(p90)))
+        bins = charts.time_bins(times)
+        times_fig = charts.times_chart(bins, title=t("funnel.times_title", a=from_step, b=to_step,
+                                                     a_name=step_names[from_step - 1],
+                                                     b_name=step_names[to_step - 1]))
+        st.plotly_chart(times_fig, key="times_chart")
+        bin_rows = fw.bins_table(bins)
+        with st.expander(t("funnel.times")):
+            fw.show_table(bin_rows, f"funnel_time_{from_step}_to_{to_step}.csv", key="times")
+        figures.append(times_fig)
+        tables.append((t("funnel.times"), bin_rows))
 
-# the users who dropped after a step: a re-targeting list
-st.subheader(t("funnel.dropped"))
-after = state.choice(st.selectbox, t("funnel.dropped_after"), list(range(1, n_steps)), key="fun_drop",
-                     default=biggest - 1 if biggest else 1, parse=int, disabled=locked, width=420,
-                     format_func=lambda k: t("funnel.dropped_option", k=k, name=step_names[k - 1],
-                                             next=step_names[k]))
-dropped = _dropped(key, after, depths)
-st.markdown(t("funnel.dropped_note", users=format.count(len(dropped)), k=after, next=after + 1,
-              name=fw.escape_md(step_names[after - 1]), next_name=fw.escape_md(step_names[after])))
-csv_button(dropped.rename(t("funnel.col_user")).to_frame(), f"dropped_after_step_{after}.csv",
-           key="dl_dropped", label_key="funnel.download_dropped")
+    # the users who dropped after a step: a re-targeting list
+    st.subheader(t("funnel.dropped"))
+    after = state.choice(st.selectbox, t("funnel.dropped_after"), list(range(1, n_steps)), key="fun_drop",
+                         default=biggest - 1 if biggest else 1, parse=int, disabled=locked, width=420,
+                         format_func=lambda k: t("funnel.dropped_option", k=k, name=step_names[k - 1],
+                                                 next=step_names[k]))
+    dropped = _dropped(key, after, depths)
+    st.markdown(t("funnel.dropped_note", users=format.count(len(dropped)), k=after, next=after + 1,
+                  name=fw.escape_md(step_names[after - 1]), next_name=fw.escape_md(step_names[after])))
+    csv_button(dropped.rename(t("funnel.col_user")).to_frame(), f"dropped_after_step_{after}.csv",
+               key="dl_dropped", label_key="funnel.download_dropped")
 
 report_button(t("funnel.title"), active, figures=figures, tables=tables, key="funnel_report")

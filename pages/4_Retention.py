@@ -1,7 +1,8 @@
 """Retention page: acquisition cohorts (first order ever, or first event with the events basis), the
 cohort x offset heatmap with a target, retention / LTV curves with a channel or region breakdown, and the
-repeat purchase rate. Cohorts are computed on the whole history as of the range end; the page shows the
-cohorts that start inside the date range."""
+repeat purchase rate. Cohorts are computed on the whole history as of the range end (ui.compute: in memory,
+or pushed down to a live SQL data set's database); the page shows the cohorts that start inside the date
+range."""
 
 import datetime as dt
 
@@ -10,6 +11,7 @@ import streamlit as st
 
 from analytics import cohort
 from analytics.errors import AnalyticsInputError
+from ui import compute
 from ui import retention_widgets as rw
 from ui.charts import retention as charts
 from ui.report import report_button
@@ -20,22 +22,9 @@ active = page_setup("retention.title")
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _cohorts(ds_id: str, end: dt.date, basis: str, period: str, mode: str, offsets: int, by: str | None,
-             _table: pd.DataFrame) -> pd.DataFrame:
-    """Long retention of data set ``ds_id`` on its whole history up to ``end`` (``_table``: its full orders
-    table, or events table for the "activity" basis), split by column ``by`` when given; with orders it
-    also carries the cumulative revenue per cohort customer."""
-    if basis == "activity":
-        return cohort.activity_retention(_table, period=period, mode=mode, max_offset=offsets, asof=end,
-                                         by=by)
-    return cohort.retention(_table, period=period, mode=mode, measure="revenue", max_offset=offsets,
-                            asof=end, by=by)
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
 def _shown(ds_id: str, start: dt.date, end: dt.date, basis: str, period: str, mode: str, offsets: int,
            by: str | None, _long: pd.DataFrame) -> dict:
-    """The cohorts of ``_long`` (the ``_cohorts`` result for the same arguments) that start on or after
+    """The cohorts of ``_long`` (``compute.cohorts`` for the same arguments) that start on or after
     ``start``: their long frame, average curve and (orders) average LTV curve and, without ``by``, the
     retention and LTV matrices."""
     long = cohort.cohorts_since(_long, start)
@@ -66,19 +55,17 @@ def _repeat(ds_id: str, start: dt.date, end: dt.date, _orders: pd.DataFrame) -> 
     return cohort.repeat_rate(_orders, days=(30, 90, 180), asof=end, start=start)
 
 
-orders = active.dataset.orders
-if orders.empty:
+if not compute.has_table(active, "orders"):
     st.info(t("retention.no_orders"))
     st.stop()
-tables = {"orders": orders}
-if not active.dataset.events.empty:
-    tables["activity"] = active.dataset.events
-s = rw.settings({basis: frame.columns for basis, frame in tables.items()}, disabled=active.view_only)
+bases = {"orders": "orders", "activity": "events"}  # basis -> the table it reads
+s = rw.settings({basis: compute.columns(active, kind) for basis, kind in bases.items()
+                 if compute.has_table(active, kind)}, disabled=active.view_only)
 by = None if s.breakdown == "none" else s.breakdown
 grid = (s.basis, s.period, s.mode, s.offsets)  # what the cohort grid depends on besides the data set
 try:
     with st.spinner(t("common.computing")):
-        full = _cohorts(active.ds_id, active.end, *grid, None, tables[s.basis])
+        full = compute.cohorts(active, *grid, None)
         shown = _shown(active.ds_id, active.start, active.end, *grid, None, full)
 except AnalyticsInputError as exc:
     st.error(t("common.input_error", message=exc))
@@ -125,10 +112,10 @@ with st.expander(t("retention.average_table")):
 figures, report_tables = [heat, lines], [(t("retention.matrix_table"), cohort_table),
                                          (t("retention.average_table"), average_table)]
 
-if by is not None:
+if by is not None and compute.in_memory(active, t("live.retention_breakdown")):
     try:
         with st.spinner(t("common.computing")):
-            full_by = _cohorts(active.ds_id, active.end, *grid, by, tables[s.basis])
+            full_by = compute.cohorts(active, *grid, by)
             split = _shown(active.ds_id, active.start, active.end, *grid, by, full_by)
     except AnalyticsInputError as exc:
         st.error(t("common.input_error", message=exc))
@@ -152,9 +139,10 @@ if by is not None:
 # revenue view: repeat purchase rate of the customers acquired in the range
 if s.view == "revenue":
     st.subheader(t("retention.repeat"))
+if s.view == "revenue" and compute.in_memory(active, t("live.retention_repeat")):
     st.caption(t("retention.repeat_note", start=active.start, end=active.end))
     with st.spinner(t("common.computing")):
-        repeat = _repeat(active.ds_id, active.start, active.end, orders)
+        repeat = _repeat(active.ds_id, active.start, active.end, active.dataset.orders)
     left, right = st.columns([1, 1])
     with left:
         repeat_target = rw.repeat_target(disabled=active.view_only)

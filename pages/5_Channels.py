@@ -1,6 +1,7 @@
 """Channels page: spend, attributed orders and revenue, ROAS, CAC, LTV, LTV/CAC and payback per channel
 for the date range, under a chosen attribution model; weekly trends; the revenue share per channel under
-every attribution model side by side. Numbers are attributed, never caused."""
+every attribution model side by side. Numbers are attributed, never caused. Performance and the trend come
+from ui.compute (in memory, or pushed down to a live SQL data set's database: last touch only)."""
 
 import datetime as dt
 
@@ -10,37 +11,13 @@ import streamlit as st
 from analytics import channels
 from analytics.errors import AnalyticsInputError
 from ui import channels_widgets as cw
-from ui import format
+from ui import compute, format
 from ui.charts import channels as charts
 from ui.report import report_button
 from ui.sidebar import page_setup
 from ui.text import t
 
 active = page_setup("channels.title")
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def _credit(ds_id: str, start: dt.date, end: dt.date, model: str, lookback: int | None,
-            half_life: int | None, _orders: pd.DataFrame, _events: pd.DataFrame) -> pd.DataFrame | None:
-    """Attributed orders and revenue per channel of the orders of ``start``..``end`` (``_orders``) under
-    ``model`` (``_events``: the full events table, so touchpoints before ``start`` count); None for the
-    order's own channel (performance then credits ``orders.channel``). Days -> durations."""
-    if model == cw.ORDER_CHANNEL:
-        return None
-    options = {"lookback": pd.Timedelta(days=lookback)}
-    if half_life is not None:
-        options["half_life"] = pd.Timedelta(days=half_life)
-    return channels.attribute(_orders, _events, model=model, **options)
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def _performance(ds_id: str, start: dt.date, end: dt.date, model: str, lookback: int | None,
-                 half_life: int | None, ltv_days: int, _orders: pd.DataFrame, _spend: pd.DataFrame,
-                 _credit: pd.DataFrame | None) -> pd.DataFrame:
-    """Per-channel performance of data set ``ds_id`` on ``start``..``end`` (``_orders`` / ``_spend``: the
-    full tables, so LTV follows customers past ``end``; ``_credit``: the ``_credit`` result of the same
-    arguments)."""
-    return channels.performance(_orders, _spend, ltv_days=ltv_days, attribution=_credit, start=start, end=end)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -51,28 +28,18 @@ def _compare(ds_id: str, start: dt.date, end: dt.date, lookback: int, half_life:
                                    half_life=pd.Timedelta(days=half_life))
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def _trend(ds_id: str, start: dt.date, end: dt.date, _orders: pd.DataFrame, _spend: pd.DataFrame):
-    """Weekly spend, revenue and ROAS per channel of the rows of the range."""
-    return channels.weekly_trend(_orders, _spend, freq="W")
-
-
 st.caption(t("channels.intro"))
-dataset = active.dataset
-multi_touch = "channel" in dataset.events.columns and not dataset.events.empty
-s = cw.settings(multi_touch=multi_touch, disabled=active.view_only)
-orders, spend = active.table("orders"), active.table("spend")
-if orders.empty and spend.empty:
+s = cw.settings(multi_touch=compute.multi_touch(active), live=active.live, disabled=active.view_only)
+if compute.empty_in_range(active, "orders") and compute.empty_in_range(active, "spend"):
     st.info(t("channels.nothing", start=active.start, end=active.end))
     st.stop()
-if "channel" not in dataset.orders.columns:
+if "channel" not in compute.columns(active, "orders"):
     st.info(t("channels.no_order_channel"))
     st.stop()
 key = (active.ds_id, active.start, active.end)
 try:
     with st.spinner(t("channels.attributing") if s.model != cw.ORDER_CHANNEL else t("common.computing")):
-        credit = _credit(*key, *s.credit_key(), orders, dataset.events)
-        perf = _performance(*key, *s.credit_key(), s.ltv_days, dataset.orders, dataset.spend, credit)
+        perf = compute.performance(active, *s.credit_key(), s.ltv_days)
 except AnalyticsInputError as exc:
     st.error(t("common.input_error", message=exc))
     st.stop()
@@ -104,8 +71,12 @@ figures, tables = [roas, scatter], [(t("channels.table_title", model=cw.model_la
 
 st.subheader(t("channels.trend"))
 st.caption(t("channels.trend_note"))
-with st.spinner(t("common.computing")):
-    trend = _trend(*key, orders, spend)
+try:
+    with st.spinner(t("common.computing")):
+        trend = compute.weekly_trend(active)
+except AnalyticsInputError as exc:
+    st.error(t("common.input_error", message=exc))
+    st.stop()
 if trend.empty:
     st.info(t("channels.no_trend"))
 else:
@@ -115,15 +86,15 @@ else:
     figures.append(lines)
 
 st.subheader(t("channels.compare"))
-if not multi_touch:
-    st.info(t("channels.compare_unavailable"))
+if not s.multi_touch:
+    if compute.in_memory(active, t("live.channels_models")):  # live: what needs memory, else: why not
+        st.info(t("channels.compare_unavailable"))
 else:
     st.caption(t("channels.compare_note", lookback=s.lookback, half_life=s.half_life))
     try:
         with st.spinner(t("channels.attributing")):
-            compared = _compare(*key, s.lookback, s.half_life, orders, dataset.events)
-            own = _performance(*key, cw.ORDER_CHANNEL, None, None, s.ltv_days, dataset.orders,
-                               dataset.spend, None)
+            compared = _compare(*key, s.lookback, s.half_life, active.table("orders"), active.dataset.events)
+            own = compute.performance(active, cw.ORDER_CHANNEL, None, None, s.ltv_days)
     except AnalyticsInputError as exc:
         st.error(t("common.input_error", message=exc))
     else:

@@ -1,6 +1,7 @@
 """Budget page: per-channel response curves, what-if splits with presets (current, even, the plan's
 30-40-30) and the optimiser (most revenue for a budget, or least spend for a revenue target).
-All amounts are per day: the curves map a daily spend to a daily attributed revenue."""
+All amounts are per day: the curves map a daily spend to a daily attributed revenue. The daily spend and
+revenue come from ui.compute (in memory, or per-day sums pushed down to a live SQL data set's database)."""
 
 import datetime as dt
 
@@ -10,7 +11,7 @@ import streamlit as st
 from analytics import budget
 from analytics.errors import AnalyticsInputError
 from ui import budget_widgets as bw
-from ui import format, state
+from ui import compute, format, state
 from ui.charts import budget as charts
 from ui.sidebar import page_setup
 from ui.text import t
@@ -23,12 +24,12 @@ active = page_setup("budget.title")
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _fit(ds_id: str, start: dt.date, end: dt.date, adstock: bool, _spend: pd.DataFrame,
-         _orders: pd.DataFrame):
-    """Response curves of data set ``ds_id`` fitted on ``start``..``end`` (``_spend`` and ``_orders`` are
-    its rows in that range), and the observed points: (ResponseFit, points frame)."""
-    revenue = budget.daily_revenue(_orders)
-    fit = budget.fit_channels(_spend, revenue, adstock=adstock, current_days=CURRENT_DAYS)
-    return fit, budget.response_points(_spend, revenue)
+         _revenue: pd.DataFrame):
+    """Response curves of data set ``ds_id`` fitted on ``start``..``end`` (``_spend``: its spend rows in
+    that range, ``_revenue``: its daily revenue per channel there), and the observed points:
+    (ResponseFit, points frame)."""
+    fit = budget.fit_channels(_spend, _revenue, adstock=adstock, current_days=CURRENT_DAYS)
+    return fit, budget.response_points(_spend, _revenue)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -51,15 +52,17 @@ controls = st.columns([2, 2, 1], vertical_alignment="bottom")
 adstock = controls[2].toggle(t("budget.adstock"), key="bud_adstock", bind="query-params",
                              help=t("budget.adstock_help"))
 
-spend = active.table("spend")
-if spend.empty:
-    st.info(t("budget.no_spend"))
-    st.stop()
 try:
     with st.spinner(t("common.computing")):
-        fit, points = _fit(active.ds_id, active.start, active.end, adstock, spend, active.table("orders"))
+        spend = compute.daily_spend(active)
+        if not spend.empty:
+            fit, points = _fit(active.ds_id, active.start, active.end, adstock, spend,
+                               compute.daily_revenue(active))
 except AnalyticsInputError as exc:
     st.error(t("common.input_error", message=exc))
+    st.stop()
+if spend.empty:
+    st.info(t("budget.no_spend"))
     st.stop()
 report, curves = fit.report, fit.curves
 if not curves:

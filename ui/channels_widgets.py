@@ -61,9 +61,9 @@ def model_label(model: str) -> str:
     return t(f"channels.model_{model}")
 
 
-def settings(*, multi_touch: bool, disabled: bool) -> Settings:
+def settings(*, multi_touch: bool, disabled: bool, live: bool = False) -> Settings:
     """The settings bar: attribution model, lookback, half-life (multi-touch only), LTV horizon and the
-    LTV/CAC threshold."""
+    LTV/CAC threshold. ``live``: a live SQL data set (last touch only; the page says why)."""
     row = st.container(horizontal=True, gap="medium", vertical_alignment="bottom")
     models = [ORDER_CHANNEL, *MODELS] if multi_touch else [ORDER_CHANNEL]
     model = state.choice(row.selectbox, t("channels.model"), models, key="ch_model", default=ORDER_CHANNEL,
@@ -86,7 +86,7 @@ def settings(*, multi_touch: bool, disabled: bool) -> Settings:
                                  value=DEFAULT_THRESHOLD, step=0.5, format="%.1f", key="ch_threshold",
                                  bind="query-params", help=t("channels.threshold_help"), disabled=disabled,
                                  width=170)
-    if not multi_touch:
+    if not multi_touch and not live:
         st.caption(t("channels.no_event_channel"))
     return Settings(model, int(lookback), int(half_life), int(ltv_days), float(threshold), multi_touch)
 

@@ -18,6 +18,7 @@ from streamlit.errors import StreamlitPageNotFoundError
 
 from analytics.dataset import Dataset
 from analytics.errors import AnalyticsInputError
+from analytics.pushdown import SqlSource
 from analytics.store import is_valid_id
 from ui import access, data, share, state
 from ui.text import LANG_KEY, LANGS, browser_lang, t
@@ -29,17 +30,26 @@ ENTRY = ROOT / "app.py"
 
 @dataclass(frozen=True)
 class Active:
-    """The data a page works on: data-set id and name, the full data set, the chosen date range."""
+    """The data a page works on: data-set id and name, the full data set (None for a live SQL data set,
+    whose ``source`` names its database instead), the chosen date range. Pages reach the data through
+    ``ui.compute``, which works on both."""
 
     ds_id: str
     name: str
-    dataset: Dataset
+    dataset: Dataset | None
     start: dt.date
     end: dt.date
     view_only: bool
+    source: SqlSource | None = None
+
+    @property
+    def live(self) -> bool:
+        """True for a live SQL data set: its analyses are pushed down to the database."""
+        return self.source is not None
 
     def table(self, kind: str):
-        """Rows of ``kind`` ("orders", "events", "spend") inside the date range (shared, do not mutate)."""
+        """Rows of ``kind`` ("orders", "events", "spend") inside the date range (shared, do not mutate);
+        a data set in memory only."""
         return data.in_range(self.ds_id, kind, self.start, self.end)
 
 
@@ -54,17 +64,19 @@ def page_setup(title_key: str) -> Active:
         ds_id, name = _dataset_picker(locked)
         with st.spinner(t("sidebar.loading")):
             try:
-                dataset = data.dataset(ds_id)
+                source = data.sql_source(ds_id)
+                dataset = data.dataset(ds_id) if source is None else None
+                start, end = _date_range(ds_id, locked)
             except AnalyticsInputError as exc:
                 st.error(t("common.input_error", message=exc))
                 st.stop()
-        start, end = _date_range(ds_id, locked)
         share.share_box()
     st.title(t(title_key))
-    st.caption(t("sidebar.active", name=name, start=start, end=end))
+    st.caption(t("sidebar.active_live" if source is not None else "sidebar.active", name=name, start=start,
+                 end=end))
     if locked:
         st.info(t("share.view_only"))
-    return Active(ds_id, name, dataset, start, end, locked)
+    return Active(ds_id, name, dataset, start, end, locked, source)
 
 
 def page_scripts() -> list[Path]:
@@ -101,12 +113,14 @@ def _dataset_picker(locked: bool) -> tuple[str, str]:
     """The data-set selectbox (query parameter ``ds``); warns when a linked id is unknown."""
     catalog = data.store().list()
     names = {data.SAMPLE_ID: t("sidebar.sample_name")} | dict(zip(catalog["id"], catalog["name"]))
+    live = set(catalog["id"][catalog["live"]])
     linked = st.query_params.get("ds")
     if "ds" not in st.session_state and linked is not None and linked not in names:
         st.warning(t("sidebar.unknown_dataset" if is_valid_id(linked) else "sidebar.bad_dataset"))
         st.query_params.pop("ds")
-    ds_id = state.choice(st.selectbox, t("sidebar.dataset"), list(names), key="ds",
-                         default=data.SAMPLE_ID, format_func=names.get, disabled=locked)
+    ds_id = state.choice(st.selectbox, t("sidebar.dataset"), list(names), key="ds", default=data.SAMPLE_ID,
+                         format_func=lambda i: t("sidebar.live_name", name=names[i]) if i in live else names[i],
+                         disabled=locked)
     return ds_id, names[ds_id]
 
 
