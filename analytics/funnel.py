@@ -43,7 +43,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from analytics import prep
 from analytics.errors import AnalyticsInputError, require_choice, require_columns
@@ -91,22 +90,25 @@ class _Spec:
 
 @dataclass(frozen=True)
 class _Stream:
-    """The events the kernel walks (see ``_stream``), sorted by (user, time, input row) and padded by
-    one sentinel event (user -1) so that "no match" can point one past the end."""
+    """The events the kernel walks (see ``_stream``), in (user, time, input row) order."""
 
-    user: np.ndarray  # int64 user codes into ``labels``
+    user: np.ndarray  # integer user codes into ``labels``
     time: np.ndarray  # int64 nanoseconds, local wall clock
     bits: np.ndarray  # uint16, bit k set when the event matches step k (0-based)
     labels: pd.Index
-    rows: np.ndarray  # input row of each selected event, before sorting
-    order: np.ndarray | None  # stream position -> index into ``rows`` (None: already sorted)
+    rows: np.ndarray | None  # input row of each stream position (None: the input rows themselves)
 
     def __len__(self) -> int:
-        return len(self.user) - 1
+        return len(self.user)
 
     def input_rows(self, positions: np.ndarray) -> np.ndarray:
         """Input-frame row of the events at these stream positions."""
-        return self.rows[positions if self.order is None else self.order[positions]]
+        return positions if self.rows is None else self.rows[positions]
+
+    def same_user(self, positions: np.ndarray, users: np.ndarray) -> np.ndarray:
+        """Whether each position (0..n; n = no event) holds an event of the matching user."""
+        n = len(self)
+        return (positions < n) & (self.user[np.minimum(positions, n - 1)] == users)
 
 
 # ------------------------------------------------------------------------------------------ public API
@@ -457,84 +459,82 @@ def _step_bits(names: pd.Series, spec: _Spec, *, where: str) -> np.ndarray:
 
 
 def _stream(events: pd.DataFrame, spec: _Spec, *, where: str) -> _Stream:
-    """Select, encode and sort the events the kernel needs.
+    """Encode the events for the kernel, in (user, time) order.
 
-    Sequential and any_order keep the step events only. Strict keeps every event (any event in between
-    breaks a strict path) of the users with a step-1 event.
+    An events table already in that order (``prep.events_by_user``; the app keeps every events table
+    so) is used as it is: its columns' own arrays, nothing copied or sorted. Otherwise the events that
+    can matter (the step events; for strict order every event, as any event in between breaks a
+    strict path) are gathered in sorted order.
     """
     bits = _step_bits(events[spec.name_col], spec, where=where)
-    rows = np.arange(len(events)) if spec.order == "strict" else np.flatnonzero(bits != 0)
-    user, labels = prep.id_codes(events[spec.user_col].take(rows), where=where)
-    if spec.order == "strict":
-        entering = np.zeros(len(labels), dtype=bool)
-        entering[user[(bits & 1) != 0]] = True
-        keep = np.flatnonzero(entering[user])
-        rows, user = rows[keep], user[keep]
-    bits = bits[rows]
-    time = prep.wall_clock(events[spec.ts_col].take(rows), where=where).view(np.int64)
-    order, user = _stream_order(user, time, len(labels))
-    return _Stream(user=_padded(user, None, -1), time=_padded(time, order, 0),
-                   bits=_padded(bits, order, 0), labels=labels, rows=rows, order=order)
-
-
-def _padded(values: np.ndarray, order: np.ndarray | None, fill) -> np.ndarray:
-    """``values`` taken in ``order`` (None: as they are), plus one sentinel element ``fill``."""
-    out = np.empty(len(values) + 1, dtype=values.dtype)
-    out[-1] = fill
+    user, labels = prep.category_codes(events[spec.user_col], where=where)
+    time = prep.wall_clock(events[spec.ts_col], where=where).view(np.int64)
+    order = prep.user_time_order(user, time, len(labels))
     if order is None:
-        out[:-1] = values
-    else:
-        np.take(values, order, out=out[:-1])
-    return out
+        return _Stream(user=user, time=time, bits=bits, labels=labels, rows=None)
+    rows = order if spec.order == "strict" else order[np.flatnonzero(bits[order] != 0)]
+    return _Stream(user=user[rows], time=time[rows], bits=bits[rows], labels=labels, rows=rows)
 
 
-def _stream_order(user: np.ndarray, time: np.ndarray, n_users: int) -> tuple[np.ndarray | None, np.ndarray]:
-    """Stable order by (user, time) -> (order, or None when already sorted; the sorted user codes).
-
-    Time order first (free for a log sorted by time), then a stable O(n) counting sort by user, built
-    as a CSR matrix (row = user, column = position: scipy's COO -> CSR conversion is a counting sort);
-    2-4x faster than np.lexsort or a stable argsort on millions of events.
-    """
-    if (user[1:] >= user[:-1]).all() and not ((user[1:] == user[:-1]) & (time[1:] < time[:-1])).any():
-        return None, user
-    by_time = None if (time[1:] >= time[:-1]).all() else np.argsort(time, kind="stable")
-    m = len(user)
-    grouped = sparse.csr_array((np.ones(m, dtype=np.int8), (user if by_time is None else user[by_time],
-                                                          np.arange(m))), shape=(n_users, m))
-    grouped.sort_indices()  # a no-op check: the counting sort keeps positions ascending within a user
-    order = grouped.indices.astype(np.int64)
-    sorted_user = np.repeat(np.arange(n_users), np.diff(grouped.indptr))
-    return (order if by_time is None else by_time[order]), sorted_user
-
-
-def _time_groups(stream: _Stream) -> np.ndarray:
-    """Whether each position starts a new (user, time) group of the stream."""
+def _first_matches(stream: _Stream, origin: np.ndarray, k: int) -> np.ndarray:
+    """Per origin position (0..n), the first position >= it whose event matches step k (0-based); n when
+    there is none (the user is checked by the caller). Counts the step's events before each position
+    with one running sum: 3x faster than a binary search of millions of origins."""
     n = len(stream)
-    new = np.ones(n, dtype=bool)
-    new[1:] = (stream.user[1:n] != stream.user[:n - 1]) | (stream.time[1:n] != stream.time[:n - 1])
-    return new
+    matches = (stream.bits & np.uint16(1 << k)) != 0
+    before = np.zeros(n + 1, dtype=np.int32 if n < 2**31 else np.int64)
+    np.cumsum(matches, dtype=before.dtype, out=before[1:])
+    return np.append(np.flatnonzero(matches), n)[before[origin]]
 
 
-def _group_start(positions: np.ndarray, new_time: np.ndarray, group_starts: np.ndarray) -> np.ndarray:
-    """First position of the (user, time) group of each position: where ">= its time" begins."""
-    out = positions.copy()
-    inside = np.flatnonzero(~new_time[positions])
-    out[inside] = group_starts[np.searchsorted(group_starts, positions[inside], side="right") - 1]
-    return out
+@dataclass(frozen=True)
+class _Ties:
+    """Which stream positions share user and time with the position before (rare), and the first
+    position of the (user, time) group of those that do."""
+
+    is_tied: np.ndarray  # bool per position
+    tied: np.ndarray  # the tied positions, ascending
+    group_first: np.ndarray  # per tied position, the first position of its group
+
+    @classmethod
+    def of(cls, stream: _Stream) -> _Ties:
+        is_tied = np.zeros(len(stream), dtype=bool)
+        is_tied[1:] = (stream.user[1:] == stream.user[:-1]) & (stream.time[1:] == stream.time[:-1])
+        tied = np.flatnonzero(is_tied)
+        run_start = np.ones(len(tied), dtype=bool)
+        run_start[1:] = tied[1:] != tied[:-1] + 1
+        return cls(is_tied, tied, np.maximum.accumulate(np.where(run_start, tied - 1, 0)))
+
+    def origins(self, positions: np.ndarray) -> np.ndarray:
+        """First position of the (user, time) group of each position: where ">= its time" begins."""
+        hit = np.flatnonzero(self.is_tied[positions])
+        if not len(hit):
+            return positions
+        out = positions.copy()
+        out[hit] = self.group_first[np.searchsorted(self.tied, positions[hit])]
+        return out
 
 
-def _skip_used(at: np.ndarray, candidates: np.ndarray, path: list[np.ndarray]) -> np.ndarray:
-    """Move every candidate index whose event an earlier step of the same attempt already uses on to
-    the next candidate. At most len(path) rounds: each round moves past one used event."""
-    todo = np.arange(len(at))
+def _distinct_step_times(stream: _Stream) -> np.ndarray:
+    """Per (user, time) with a step event, the position of its first step event."""
+    steps_at = np.flatnonzero(stream.bits != 0)
+    user, time = stream.user[steps_at], stream.time[steps_at]
+    first = np.ones(len(steps_at), dtype=bool)
+    first[1:] = (user[1:] != user[:-1]) | (time[1:] != time[:-1])
+    return steps_at[first]
+
+
+def _skip_used(stream: _Stream, found: np.ndarray, k: int, path: list[np.ndarray]) -> np.ndarray:
+    """Move every found position whose event an earlier step of the same attempt already uses on to the
+    next match of step k. At most len(path) rounds: each round moves past one used event."""
+    todo = np.arange(len(found))
     while len(todo):
-        found = candidates[at[todo]]
         used = np.zeros(len(todo), dtype=bool)
         for taken in path:
-            used |= taken[todo] == found
+            used |= taken[todo] == found[todo]
         todo = todo[used]
-        at[todo] += 1
-    return at
+        found[todo] = _first_matches(stream, found[todo] + 1, k)
+    return found
 
 
 @dataclass(frozen=True)
@@ -549,15 +549,13 @@ class _Walk:
 def _walk(stream: _Stream, spec: _Spec) -> _Walk:
     """Match every attempt step by step (a loop over at most 10 steps; each pass is vectorised).
 
-    Sequential and any_order find a step's event by np.searchsorted in the sorted positions of that
-    step's events, from the first event of the previous match's time (sequential; ties count as in
-    order) or from the attempt's start (any_order); strict only looks at the next position.
+    Sequential and any_order take a step's first event (``_first_matches``) from the first position of
+    the previous match's time group (sequential; ties count as in order) or from the attempt's start
+    (any_order); strict only looks at the next position.
     """
-    n = len(stream)
-    new_time = None if spec.order == "strict" else _time_groups(stream)
-    group_starts = None if new_time is None else np.flatnonzero(new_time)
+    ties = _Ties.of(stream) if spec.order == "sequential" else None
     if spec.order == "any_order":
-        starts, first_step = group_starts, 0  # a span can start at any distinct time
+        starts, first_step = _distinct_step_times(stream), 0  # a span can start at any distinct time
     else:
         starts, first_step = np.flatnonzero((stream.bits & 1) != 0), 1  # one attempt per step-1 event
     if spec.first_attempt_dominates and len(starts):
@@ -570,20 +568,17 @@ def _walk(stream: _Stream, spec: _Spec) -> _Walk:
     for k in range(first_step, len(spec.steps)):
         if spec.order == "strict":
             found = path[-1] + 1
-            ok = ((stream.bits[found] & (1 << k)) != 0) & (stream.user[found] == user0[alive])
+            ok = stream.same_user(found, user0[alive])
+            ok[ok] = (stream.bits[found[ok]] & (1 << k)) != 0
         else:
-            candidates = np.flatnonzero((stream.bits & (1 << k)) != 0)  # the sentinel n is never one
-            candidates = np.append(candidates, n)  # so at == len(candidates) - 1 means "none left"
-            origin = starts[alive] if spec.order == "any_order" else _group_start(path[-1], new_time,
-                                                                                   group_starts)
-            at = np.searchsorted(candidates, origin)
+            origin = starts[alive] if spec.order == "any_order" else ties.origins(path[-1])
+            found = _first_matches(stream, origin, k)
             if spec.shares_names(k):
-                at = _skip_used(at, candidates, path)
-            found = candidates[at]
-            ok = stream.user[found] == user0[alive]
-        if spec.window is not None:
-            ok &= stream.time[found] - time0[alive] <= spec.window
+                found = _skip_used(stream, found, k, path)
+            ok = stream.same_user(found, user0[alive])
         keep = np.flatnonzero(ok)
+        if spec.window is not None:
+            keep = keep[stream.time[found[keep]] - time0[alive[keep]] <= spec.window]
         alive = alive[keep]
         path = ([p[keep] for p in path] if spec.overlapping else []) + [found[keep]]
         depth[alive] = k + 1

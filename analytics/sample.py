@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy.signal import lfilter
 
+from analytics import prep
 from analytics.dataset import Dataset
 from analytics.errors import AnalyticsInputError
 
@@ -151,8 +152,8 @@ def make_sample(customers: int = 50_000, seed: int = 7, *, end: object = "2026-1
       then never-buying visitors "V0000001"..), event_ts, event_name (visit, view, add_to_cart,
       checkout, purchase), session_id (int64, numbered by session start), channel, device, region.
       Every paid order has one purchase event at exactly its order_ts, same user and channel, in a
-      session that starts with a visit from that channel. Rows grouped by session, sessions in
-      start order.
+      session that starts with a visit from that channel. Rows in (user, time) order, as the app
+      keeps every events table (``prep.events_by_user``).
     - ``spend``: date (datetime64[ns] midnight), channel (paid channels only), spend (float64 yuan),
       impressions, clicks (float64), campaign (category), one row per day and paid channel.
 
@@ -604,12 +605,12 @@ def _pattern_table() -> tuple[np.ndarray, np.ndarray]:
 
 
 def _event_rows(sessions: _Sessions, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Place sessions in time and lay them out as event rows, sessions in start order.
+    """Place sessions in time and lay them out as event rows, sessions by user and start.
 
     Steps follow each other after 1 s + an exponential gap (mean _STEP_GAP), so times strictly
     increase within a session. A purchase session ends at its order time (squeezed to 1 s steps if
     it would otherwise start before the window); any other session starts in its [lo, hi] range
-    following the daily rhythm and is dropped when it does not fit. Session ids are 1.. by start.
+    following the daily rhythm and is dropped when it does not fit. Session ids are 1.. in row order.
     """
     steps, lengths = _pattern_table()
     gaps = _step_gaps(rng, steps, sessions.pattern)
@@ -623,6 +624,7 @@ def _event_rows(sessions: _Sessions, rng: np.random.Generator) -> dict[str, np.n
     start[free] = _place(rng, sessions.lo[free], start[free])
     keep = np.flatnonzero(sessions.anchored | (start >= sessions.lo))
     order = keep[_sort_by_time(start[keep])]
+    order = order[np.argsort(sessions.user[order], kind="stable")]  # by user, then start
 
     pattern = sessions.pattern[order]
     n_events = lengths[pattern]
@@ -738,9 +740,10 @@ def _orders_frame(cal: _Calendar, orders: _Orders, refunds: _Orders, cust: _Cust
 
 def _events_frame(cal: _Calendar, rows: dict[str, np.ndarray], customers: int,
                   visitors: int) -> pd.DataFrame:
-    """Event rows with labels: customers "C..." then visitors "V..." share one category."""
+    """Event rows with labels (customers "C..." then visitors "V..." share one category), in (user,
+    time) order."""
     users = _labels("C", customers).append(_labels("V", visitors))
-    return pd.DataFrame({
+    return prep.events_by_user(pd.DataFrame({
         "user_id": _category(rows["user"], users),
         "event_ts": _timestamps(cal, rows["ts"]),
         "event_name": _category(rows["name"], FUNNEL_STEPS),
@@ -748,7 +751,7 @@ def _events_frame(cal: _Calendar, rows: dict[str, np.ndarray], customers: int,
         "channel": _category(rows["channel"], CHANNELS),
         "device": _category(rows["device"], DEVICES),
         "region": _category(rows["region"], REGIONS),
-    }, copy=False)
+    }, copy=False))
 
 
 def _spend_frame(cal: _Calendar, plan: _SpendPlan, acq: _Acquisitions,

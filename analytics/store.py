@@ -27,6 +27,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from analytics.dataset import KINDS, Dataset
+from analytics.prep import events_by_user
 from analytics.pushdown import SqlSource
 from analytics.tables import read_table, write_table
 from analytics.errors import AnalyticsInputError
@@ -92,13 +93,17 @@ class DatasetStore:
                 shutil.rmtree(folder, ignore_errors=True)
 
     def save(self, dataset: Dataset, name: str) -> str:
-        """Store ``dataset`` under a new id and return the id. ``name`` is shown in the sidebar."""
+        """Store ``dataset`` under a new id and return the id. ``name`` is shown in the sidebar.
+
+        Events are written in (user, time) order (``prep.events_by_user``), so the funnel and
+        attribution kernels never sort them at query time."""
         ds_id = new_id()
         staging = self.root / f".incoming-{ds_id}"
         staging.mkdir()
         try:
             for kind in KINDS:
-                write_table(dataset.table(kind), staging, kind)
+                table = dataset.table(kind)
+                write_table(events_by_user(table) if kind == "events" else table, staging, kind)
             os.replace(staging, self.root / ds_id)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)

@@ -9,9 +9,11 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal, assert_series_equal
 
+from analytics import prep
 from analytics.errors import AnalyticsInputError
 from analytics.funnel import (conversion_trend, dropped_from, dropped_users, funnel, step_times, summarize,
                               times_from, trend_from, user_depths)
+from analytics.sample import make_sample
 
 DAY = pd.Timedelta(days=1)
 
@@ -88,6 +90,21 @@ def _variants():
 @pytest.mark.parametrize("name", list(_variants()))
 def test_funnel_is_invariant_to_row_order_time_format_and_id_dtype(name):
     assert_frame_equal(funnel(_variants()[name], MAIN_STEPS), MAIN_FUNNEL)
+
+
+@pytest.mark.parametrize("order", ["sequential", "strict", "any_order"])
+def test_a_log_kept_in_user_time_order_gives_the_same_users_as_a_shuffled_one(order):
+    # The app keeps events sorted (prep.events_by_user): the kernel then reads the columns in place.
+    # Same per-user result as the sorting path, including the breakdown read on input rows.
+    events = make_sample(300, seed=3).events
+    assert prep.events_by_user(events) is events
+    shuffled = events.sample(frac=1, random_state=5)
+    steps = ["visit", ["view", "add_to_cart"], "purchase"]
+    options = {"window": pd.Timedelta(hours=2), "order": order, "by": "channel"}
+    in_place = user_depths(events, steps, **options).sort_values("user_id", ignore_index=True)
+    sorted_here = user_depths(shuffled, steps, **options).sort_values("user_id", ignore_index=True)
+    assert len(in_place) > 100 and in_place["depth"].nunique() >= 2
+    assert_frame_equal(in_place, sorted_here)
 
 
 def test_funnel_does_not_mutate_its_input():

@@ -62,3 +62,37 @@ def test_order_flags_fast_path_for_increasing_integer_ids_matches_the_general_ru
     assert prep.order_flags(increasing, increasing["amount"].to_numpy()).tolist() == [True, False, True, True]
     repeated = pd.DataFrame({"order_id": [1, 2, 2, 9], "amount": [5.0, 1.0, 3.0, 0.0]})
     assert prep.order_flags(repeated, repeated["amount"].to_numpy()).tolist() == [True, True, False, True]
+
+
+def test_category_codes_keep_categorical_codes_and_all_categories():
+    ids = pd.Series(pd.Categorical(["b", "a", "b"], categories=["z", "a", "b"]))
+    codes, labels = prep.category_codes(ids, where="t")
+    assert codes.tolist() == [2, 1, 2]  # the column's own codes: unused "z" keeps code 0
+    assert list(labels) == ["z", "a", "b"]
+    codes, labels = prep.category_codes(pd.Series(["b", "a", "b"]), where="t")
+    assert codes.tolist() == [0, 1, 0] and list(labels) == ["b", "a"]
+    with pytest.raises(AnalyticsInputError, match="has 1 missing id"):
+        prep.category_codes(pd.Series(pd.Categorical(["a", None]), name="x"), where="t")
+
+
+def test_user_time_order_is_stable_by_user_then_time():
+    user = np.array([1, 0, 1, 0, 1], dtype=np.int64)
+    time = np.array([5, 7, 5, 3, 1], dtype=np.int64)
+    # user 0: rows 3 (t3), 1 (t7); user 1: row 4 (t1), then rows 0 and 2 tie at t5 in input order
+    assert prep.user_time_order(user, time, 2).tolist() == [3, 1, 4, 0, 2]
+    assert prep.user_time_order(np.array([0, 0, 1]), np.array([1, 1, 0]), 2) is None  # already in order
+
+
+def test_events_by_user_sorts_rows_without_touching_the_input():
+    events = pd.DataFrame({
+        "user_id": pd.Categorical(["u2", "u1", "u2", "u1"], categories=["u1", "u2"]),
+        "event_ts": pd.to_datetime(["2024-01-02", "2024-01-03", "2024-01-01", "2024-01-01"]),
+        "event_name": ["a", "b", "c", "d"],
+    })
+    before = events.copy()
+    out = prep.events_by_user(events)
+    assert out["event_name"].tolist() == ["d", "b", "c", "a"]
+    assert out.index.tolist() == [0, 1, 2, 3]
+    pd.testing.assert_frame_equal(events, before)
+    assert prep.events_by_user(out) is out  # already in order: returned as it is
+    assert prep.events_by_user(events.iloc[:0]).empty
