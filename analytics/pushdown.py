@@ -291,10 +291,10 @@ def overview_sql(source, table: str, *, start, end,
     """``overview.kpis`` and ``overview.monthly_trend`` for ``start``..``end`` computed in the
     database: one row per order or refund -> (the KPI frame, the monthly frame), as those return them.
 
-    Pushed down: per customer (rows up to ``end``) the first order day and the orders in the period
-    and in the previous period of equal length, counted into customers, repeat customers and new
-    customers per period; the periods' net revenue, gross order value and orders; per month of the
-    range the net revenue, orders, active customers and the revenue of customers in the month of
+    Pushed down: per customer (rows up to ``end``) the first order day and, in the period and in the
+    previous period of equal length, the orders, net revenue and gross order value, added up into
+    the periods' totals, customers, repeat customers and new customers (one GROUP BY); per month of
+    the range the net revenue, orders, active customers and the revenue of customers in the month of
     their first order (a window MIN per customer). In Python: the KPI ratios and changes
     (``overview.kpi_values`` / ``overview.compared``) and months without rows as zeros. ``start`` and
     ``end`` (dates, inclusive) are required; ``source``, ``table``, ``mapping`` as in ``rfm_table_sql``.
@@ -309,13 +309,12 @@ def overview_sql(source, table: str, *, start, end,
         clock = _Clock(connection.dialect.name)
         columns = _columns(connection, table, "orders", mapping, _ORDERS, where=where)
         rows = _order_rows(columns, clock, period="M")
-        tallies = {**connection.execute(_kpi_totals(rows, columns, periods)).one()._asdict(),
-                   **connection.execute(_kpi_customers(rows, columns, periods)).one()._asdict()}
+        tallies = connection.execute(_kpi_tallies(rows, columns, periods)).one()._asdict()
         has_rows = connection.execute(sa.select(rows.c.day).limit(1)).first() is not None
         months = _frame(connection.execute(_monthly_cells(rows, columns, lo, hi)))
-    kpis = overview.compared(*(overview.kpi_values(**{
-        name: tallies[f"{name}_{i}"] or 0 for name in ("gmv", "orders", "gross", "customers",
-                                                          "repeaters", "new")}) for i in (0, 1)))
+    kpis = overview.compared(*(overview.kpi_values(**{  # SUMs are NULL without rows, NUMERIC on PostgreSQL
+        name: float(tallies[f"{name}_{i}"] or 0) for name in ("gmv", "orders", "gross", "customers",
+                                                                 "repeaters", "new")}) for i in (0, 1)))
     if not has_rows:  # as monthly_trend on an empty table
         return kpis, overview.monthly_trend(empty_table("orders"))
     return kpis, _monthly_frame(months, lo, hi)
@@ -598,39 +597,35 @@ def _no_orders(where: str, window: str) -> AnalyticsInputError:
 # ------------------------------------------------------------------------------------------- overview
 
 
-def _kpi_customers(rows: sa.CTE, columns: dict[str, sa.Column],
-                   periods: tuple[tuple[int, int], ...]) -> sa.Select:
-    """One row with, per period i (inclusive day numbers): customers_i (with an order in it),
-    repeaters_i (two or more) and new_i (first order ever in it), counted over a per-customer
-    GROUP BY of the rows up to the last period's end."""
+def _kpi_tallies(rows: sa.CTE, columns: dict[str, sa.Column],
+                 periods: tuple[tuple[int, int], ...]) -> sa.Select:
+    """One row with, per period i (inclusive day numbers): gmv_i (net revenue), gross_i (amounts of
+    orders), orders_i, customers_i (with an order in it), repeaters_i (two or more) and new_i (first
+    order ever in it), from one per-customer GROUP BY of the rows up to the last period's end (orders
+    are summed over customers: an order id belongs to one customer)."""
     last = max(hi for _, hi in periods)
-    per_customer = (sa.select(sa.func.min(sa.case((rows.c.amount >= 0, rows.c.day))).label("first_day"),
-                              *(_order_count(rows, columns, _between(rows.c.day, lo, hi))
-                                .label(f"orders_{i}") for i, (lo, hi) in enumerate(periods)))
-                    .where(rows.c.day <= last).group_by(rows.c.customer_id)
-                    .subquery("pushdown_kpi_customers"))
-    counts = []
-    for i, (lo, hi) in enumerate(periods):
-        n = per_customer.c[f"orders_{i}"]
-        counts += [sa.func.count(sa.case((n > 0, 1))).label(f"customers_{i}"),
-                   sa.func.count(sa.case((n >= 2, 1))).label(f"repeaters_{i}"),
-                   sa.func.count(sa.case((_between(per_customer.c.first_day, lo, hi), 1)))
-                   .label(f"new_{i}")]
-    return sa.select(*counts)
-
-
-def _kpi_totals(rows: sa.CTE, columns: dict[str, sa.Column],
-                periods: tuple[tuple[int, int], ...]) -> sa.Select:
-    """One row with, per period i: gmv_i (net revenue), gross_i (amounts of orders), orders_i."""
-    totals = []
+    per_period = []
     for i, (lo, hi) in enumerate(periods):
         inside = _between(rows.c.day, lo, hi)
-        totals += [sa.func.sum(sa.case((inside, rows.c.amount))).label(f"gmv_{i}"),
-                   sa.func.sum(sa.case((sa.and_(inside, rows.c.amount >= 0), rows.c.amount)))
-                   .label(f"gross_{i}"),
-                   _order_count(rows, columns, inside).label(f"orders_{i}")]
-    first, last = min(lo for lo, _ in periods), max(hi for _, hi in periods)
-    return sa.select(*totals).where(_between(rows.c.day, first, last))
+        per_period += [_order_count(rows, columns, inside).label(f"orders_{i}"),
+                       sa.func.sum(sa.case((inside, rows.c.amount))).label(f"gmv_{i}"),
+                       sa.func.sum(sa.case((sa.and_(inside, rows.c.amount >= 0), rows.c.amount)))
+                       .label(f"gross_{i}")]
+    per_customer = (sa.select(sa.func.min(sa.case((rows.c.amount >= 0, rows.c.day))).label("first_day"),
+                              *per_period)
+                    .where(rows.c.day <= last).group_by(rows.c.customer_id)
+                    .subquery("pushdown_kpi_customers"))
+    tallies = []
+    for i, (lo, hi) in enumerate(periods):
+        n = per_customer.c[f"orders_{i}"]
+        tallies += [sa.func.sum(n).label(f"orders_{i}"),
+                    sa.func.sum(per_customer.c[f"gmv_{i}"]).label(f"gmv_{i}"),
+                    sa.func.sum(per_customer.c[f"gross_{i}"]).label(f"gross_{i}"),
+                    sa.func.count(sa.case((n > 0, 1))).label(f"customers_{i}"),
+                    sa.func.count(sa.case((n >= 2, 1))).label(f"repeaters_{i}"),
+                    sa.func.count(sa.case((_between(per_customer.c.first_day, lo, hi), 1)))
+                    .label(f"new_{i}")]
+    return sa.select(*tallies)
 
 
 def _monthly_cells(rows: sa.CTE, columns: dict[str, sa.Column], lo: int, hi: int) -> sa.Select:
