@@ -275,19 +275,39 @@ def _quantile_edges(values: np.ndarray, bins: int) -> np.ndarray:
     """Edges e_2..e_bins such that 1 + #(e <= v) = 1 + floor(bins * #(values < v) / n) for every value.
 
     #(values < v) >= k exactly when v is above t_k, the k-th smallest value, so the edge for k is the
-    smallest value above t_k (inf when there is none). After one partition at every k, the values
-    between t_k and the next t are the only candidates, unless they all equal t_k (then so does the next
-    t, and the edges coincide): one pass over the data, no full sort.
+    smallest value above t_k (inf when there is none). Whole numbers in a range no wider than the data
+    (days, order counts) are counted (``_counted_edges``); other values are partitioned
+    (``_partitioned_edges``).
     """
-    n = len(values)
-    ks = (np.arange(1, bins) * n + bins - 1) // bins  # ceil(s * n / bins) for s = 1..bins-1, in 1..n
+    ks = (np.arange(1, bins) * len(values) + bins - 1) // bins  # ceil(s * n / bins), s = 1..bins-1
+    low, high = values.min(), values.max()
+    if high - low <= len(values) and (values == np.floor(values)).all():
+        return _counted_edges((values - low).astype(np.int64), ks) + low
+    return _partitioned_edges(values, ks)
+
+
+def _counted_edges(offsets: np.ndarray, ks: np.ndarray) -> np.ndarray:
+    """``_quantile_edges`` of non-negative integers by counting: t_k is the first value whose running
+    count reaches k; its edge the next value present."""
+    counts = np.bincount(offsets)
+    kth = np.searchsorted(np.cumsum(counts), ks)
+    present = np.flatnonzero(counts)
+    above = np.searchsorted(present, kth, side="right")
+    return np.where(above < len(present), present[np.minimum(above, len(present) - 1)], np.inf)
+
+
+def _partitioned_edges(values: np.ndarray, ks: np.ndarray) -> np.ndarray:
+    """``_quantile_edges`` by one partition at every k: the values between t_k and the next t are the
+    only candidates for edge k, unless they all equal t_k (then so does the next t, and the edges
+    coincide). One pass over the data, no full sort."""
+    n, count = len(values), len(ks)
     part = np.partition(values, ks - 1)
     ends = np.append(ks[1:], n)
-    edges = np.full(bins - 1, np.inf)
-    for i in range(bins - 2, -1, -1):
+    edges = np.full(count, np.inf)
+    for i in range(count - 1, -1, -1):
         segment, kth = part[ks[i]:ends[i]], part[ks[i] - 1]
         above = np.min(segment, where=segment > kth, initial=np.inf)
-        edges[i] = above if above < np.inf or i == bins - 2 else edges[i + 1]
+        edges[i] = above if above < np.inf or i == count - 1 else edges[i + 1]
     return edges
 
 

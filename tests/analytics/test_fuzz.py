@@ -217,6 +217,18 @@ def _counted_after_cut(orders: pd.DataFrame, ref: pd.DataFrame, asof) -> pd.Data
     return ref.assign(counted=counted)
 
 
+@settings(max_examples=100, **SETTINGS)
+@given(st.lists(st.integers(-5, 40), min_size=1, max_size=60), st.integers(2, 10))
+def test_quantile_edges_by_counting_equal_the_partitioned_edges(values, bins):
+    # Whole numbers in a narrow range take the counting path; the partition path is the reference.
+    values = np.array(values, dtype=np.float64)
+    ks = (np.arange(1, bins) * len(values) + bins - 1) // bins
+    counted = rfm._quantile_edges(values, bins)
+    np.testing.assert_array_equal(counted, rfm._partitioned_edges(values, ks))
+    worse = [(values < v).sum() for v in values]  # the definition the edges serve
+    assert [1 + (counted <= v).sum() for v in values] == [1 + (bins * w) // len(values) for w in worse]
+
+
 @settings(max_examples=50, **SETTINGS)
 @given(rfm_inputs(), st.integers(2, 10), st.data())
 def test_rfm_table_scores_and_segments(inputs, bins, data):
