@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test loadtest bench install install-dev chromium clean
+.PHONY: run test loadtest bench bench-browser install install-dev chromium clean
 
 run: $(VENV)/.runtime
 	$(BIN)/streamlit run app.py --server.port $(PORT)
@@ -19,6 +19,10 @@ loadtest: $(VENV)/.dev chromium
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m benchmarks.run
+
+# every page in Chromium with the 10M-order sample loaded: render seconds and server memory
+bench-browser: $(VENV)/.dev chromium
+	$(BIN)/python -m benchmarks.browser
 
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
