@@ -15,6 +15,7 @@ import os
 import re
 import zipfile
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -24,10 +25,11 @@ import charset_normalizer
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 from openpyxl.utils.exceptions import InvalidFileException
 
-from analytics.clean import Note, as_text, parse_amount, parse_timestamp
+from analytics.clean import Note, as_text, parse_amount, parse_label, parse_timestamp
 from analytics.dataset import ID_COLUMNS, KINDS, LABEL_COLUMNS, OPTIONAL, REQUIRED, TIME_COLUMNS
 from analytics.errors import AnalyticsInputError, require_choice
 from analytics.mapping import MAPPABLE, suggest_mapping
@@ -43,6 +45,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _BAD_ROW_SAMPLE = 20
 _EXAMPLES = 5
 _QUERY = re.compile(r"^\(?\s*(select|with)\b", re.IGNORECASE)
+_TEXT_IDS = ("order_id", "session_id")  # kept as strings; other ids and labels become category
 # Sniffing mixed encodings: lines with a byte >= 0x80, and lines of ASCII plus two or more three-byte
 # UTF-8 sequences (e.g. Chinese text in UTF-8; about 1 in 4,000 GBK lines of three-character names
 # match by chance).
@@ -413,7 +416,7 @@ def _load(raw: pd.DataFrame, kind: str, *, label: str, mapping, timezone, where:
     problems = [_drop_line(reason, fields, pos, raw, used) for (reason, fields), pos in drops]
     problems += _note_lines(notes, keep, raw, used)
     problems += _future_line(work, kind, keep, raw, used, timezone)
-    kept = work.iloc[np.flatnonzero(keep)]
+    kept = work if keep.all() else work.iloc[np.flatnonzero(keep)]
     if lines:
         kept = _aggregate(kept)
         problems.append(_line_items_line(int(keep.sum()), len(kept), used))
@@ -486,8 +489,7 @@ def _is_line_items(raw: pd.DataFrame, used: Mapping[str, str]) -> bool:
         return False
     if "amount" not in used:
         return True
-    return ("quantity" in used and "order_id" in used
-            and bool(raw[used["order_id"]].duplicated().any()))
+    return "quantity" in used and "order_id" in used and bool(_repeated(raw[used["order_id"]]).any())
 
 
 def _require_fields(columns, used, kind: str, *, lines: bool, label: str) -> None:
@@ -522,16 +524,19 @@ def _require_flat(raw: pd.DataFrame, used: Mapping[str, str], *, lines: bool, la
 
 
 def _clean(raw, used, kind: str, *, lines: bool, timezone) -> tuple[pd.DataFrame, list]:
-    """Coerce each mapped column -> (work frame indexed like ``raw``, [(field, Note)])."""
-    parts, notes = {}, []
-    for field, column in used.items():
-        if lines and field == "amount":
-            continue  # line items: amount = quantity x unit_price
-        dropping = field in REQUIRED[kind] or lines and field in ("quantity", "unit_price")
-        parts[field], field_notes = _coerce(raw[column], field, kind, timezone=timezone,
-                                            dropping=dropping)
-        notes += [(field, note) for note in field_notes]
-    work = pd.DataFrame(parts, index=raw.index)
+    """Coerce each mapped column -> (work frame indexed like ``raw``, [(field, Note)]).
+
+    Columns are coerced in parallel threads (the pyarrow / numpy kernels doing the work release the
+    GIL); results and notes come back in the order of ``used``.
+    """
+    fields = [f for f in used if not (lines and f == "amount")]  # line items: quantity x unit_price
+    dropping = {f: f in REQUIRED[kind] or lines and f in ("quantity", "unit_price") for f in fields}
+    with ThreadPoolExecutor(max_workers=max(1, min(len(fields), os.cpu_count() or 1))) as pool:
+        futures = {f: pool.submit(_coerce, raw[used[f]], f, kind, timezone=timezone, dropping=dropping[f])
+                   for f in fields}
+        coerced = {field: future.result() for field, future in futures.items()}
+    work = pd.DataFrame({field: values for field, (values, _) in coerced.items()}, index=raw.index)
+    notes = [(field, note) for field, (_, field_notes) in coerced.items() for note in field_notes]
     if lines:
         quantity = work["quantity"] if "quantity" in work else 1.0
         work["amount"] = work.pop("unit_price") * quantity
@@ -545,8 +550,10 @@ def _coerce(values: pd.Series, field: str, kind: str, *, timezone,
     if field == TIME_COLUMNS[kind]:
         times, notes = parse_timestamp(values, timezone=timezone)
         return _whole_days(times, notes) if kind == "spend" else (times, notes)
-    if field in ID_COLUMNS or field in LABEL_COLUMNS:
+    if field in _TEXT_IDS:
         return as_text(values), []
+    if field in ID_COLUMNS or field in LABEL_COLUMNS:
+        return parse_label(values), []
     numbers = parse_amount(values)
     notes = []
     if field == "spend":
@@ -556,7 +563,9 @@ def _coerce(values: pd.Series, field: str, kind: str, *, timezone,
                               "check it", credits))
     if dropping:
         return numbers, notes
-    lost = np.flatnonzero(numbers.isna().to_numpy() & as_text(values).notna().to_numpy())
+    # Values that became NaN but were not missing (only those are cleaned again to tell which).
+    maybe = np.flatnonzero(numbers.isna().to_numpy() & values.notna().to_numpy())
+    lost = maybe[as_text(values.iloc[maybe]).notna().to_numpy()]
     if len(lost):
         notes.append(Note("had values that are not numbers: set to missing", lost))
     return numbers, notes
@@ -580,11 +589,40 @@ def _drops(work: pd.DataFrame, kind: str, *, lines: bool) -> list[tuple[tuple, n
             out.append(((reason, fields), np.flatnonzero(hit)))
             dropped |= hit
     if kind == "orders" and "order_id" in work and not lines:
-        first = ~dropped & (work["amount"] >= 0).to_numpy()
-        repeated = first & work["order_id"].where(first).duplicated().to_numpy()
-        if repeated.any():
-            out.append((("duplicate order_id", ("order_id",)), np.flatnonzero(repeated)))
+        first = np.flatnonzero(~dropped & (work["amount"] >= 0).to_numpy())
+        ids = work["order_id"] if len(first) == len(work) else work["order_id"].iloc[first]
+        repeated = first[_repeated(ids)]
+        if len(repeated):
+            out.append((("duplicate order_id", ("order_id",)), repeated))
     return out
+
+
+def _repeated(ids: pd.Series) -> np.ndarray:
+    """``ids.duplicated()`` as a boolean array: True for each later occurrence of a value.
+
+    Integer ids written as text are compared as int64 first: equal texts give equal numbers, so only
+    rows whose number repeats can repeat their text, and only those are compared as text (none when
+    the numbers strictly increase, as exported order numbers often do).
+    """
+    numbers = _int64(ids)
+    if numbers is None:
+        return ids.duplicated().to_numpy()
+    out = np.zeros(len(ids), dtype=bool)
+    if not (numbers[1:] > numbers[:-1]).all():
+        maybe = np.flatnonzero(pd.Series(numbers).duplicated(keep=False).to_numpy())
+        out[maybe] = ids.iloc[maybe].duplicated().to_numpy()
+    return out
+
+
+def _int64(ids: pd.Series) -> np.ndarray | None:
+    """Text ids without missing values as int64 (one vectorised cast), or None if some id is missing
+    or not a whole number in int64's range."""
+    if not isinstance(ids.dtype, pd.StringDtype) or ids.hasnans:
+        return None
+    try:
+        return pc.cast(pa.array(ids), pa.int64()).to_numpy()
+    except pa.ArrowInvalid:
+        return None
 
 
 def _reasons(work: pd.DataFrame, kind: str, *, lines: bool):
@@ -663,17 +701,34 @@ def _line_items_line(n_lines: int, n_orders: int, used: Mapping[str, str]) -> st
 
 
 def _canonical(kept: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """The work frame's contract columns, in contract order, on a RangeIndex; categorical ids and
+    labels keep only the categories of the rows kept."""
     columns = [c for c in (*REQUIRED[kind], *OPTIONAL[kind]) if c in kept]
     out = {}
     for column in columns:
         values = kept[column].reset_index(drop=True)
-        if column in ("order_id", "session_id"):
+        if column in _TEXT_IDS:
             out[column] = values.astype("str")
         elif column in ID_COLUMNS or column in LABEL_COLUMNS:
-            out[column] = values.astype("category")
+            out[column] = _used_categories(values)
         else:
             out[column] = values
     return pd.DataFrame(out)
+
+
+def _used_categories(values: pd.Series) -> pd.Series:
+    """A categorical column without the categories none of its rows uses (order kept), as
+    ``astype("category")`` of its values gives; in one marking pass, not a sort."""
+    codes = values.cat.codes.to_numpy()
+    seen = np.zeros(len(values.cat.categories) + 1, dtype=bool)
+    seen[codes] = True  # code -1 (missing) marks the extra last slot
+    used = seen[:-1]
+    if used.all():
+        return values
+    remap = np.append(np.cumsum(used) - 1, -1)  # old code -> new code; -1 (missing) stays -1
+    dtype = pd.CategoricalDtype(values.cat.categories[used])
+    return pd.Series(pd.Categorical.from_codes(remap[codes], dtype=dtype), index=values.index,
+                     name=values.name)
 
 
 def _bad_rows(raw: pd.DataFrame, drops) -> pd.DataFrame:

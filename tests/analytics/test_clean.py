@@ -139,3 +139,55 @@ def test_epoch_numbers_are_converted_to_the_given_timezone():
 def test_unparseable_or_out_of_range_times_are_nat(bad):
     times, _ = parse_timestamp(pd.Series([bad, "2024-01-05"]))
     pd.testing.assert_series_equal(times, _times([None, "2024-01-05"]))
+
+
+# ------------------------------------------------ fast paths: the same answer as cleaning every value
+
+@pytest.mark.parametrize("raw", [
+    pd.Series([" b", "a", "NULL", None, "a ", "B", "none "], dtype="str"),  # cleaned distinct values merge
+    pd.Series(["c2", "c10", "c1", "c2"], dtype="str"),                     # nothing to clean
+    pd.Series(["抖音", "微信", "抖音"], dtype="str", index=[5, 6, 7], name="channel"),
+    pd.Series([None, "n/a"], dtype="str"),                                  # no value left
+    pd.Series([], dtype="str"),
+    pd.Series([10.0, 9.0, NAN, 10.0]),                                      # whole floats -> "10", "9"
+    pd.Series([1.5, 2.0]),
+    pd.Series([12, 7, 12], index=[3, 4, 5]),
+    pd.Series(["x", 1, 1.0, True, None], dtype=object),                     # equal keys, different text
+    pd.Series(["b", "a", "b"], dtype="string[python]"),
+    pd.Series(pd.Categorical([" b", "a"], categories=["a", " b", "unused"])),
+])
+def test_parse_label_is_as_text_then_category(raw):
+    # parse_label factorises first and cleans only the distinct values; categories sorted as text.
+    pd.testing.assert_series_equal(parse_label(raw), as_text(raw).astype("category"))
+
+
+def test_as_text_null_tokens_any_case_after_stripping_and_longer_text_kept():
+    raw = pd.Series(["None ", " N/A", "#N/A", "nil", "nullx", "nonexistent", "NaT"], dtype="str")
+    pd.testing.assert_series_equal(as_text(raw), pd.Series([NAN] * 4 + ["nullx", "nonexistent", NAN],
+                                                           dtype="str"))
+
+
+def test_parse_amount_plain_numbers_take_the_cast_and_match_the_cleaning_path():
+    plain = pd.Series(["12", "-3.5", "1e3", ".5", "+2", None, "0"], dtype="str", name="amount")
+    # The same values with one that needs cleaning send the whole column through the cleaning path.
+    mixed = pd.concat([plain, pd.Series(["¥1,299.00"], dtype="str")], ignore_index=True).rename("amount")
+    expected = [12.0, -3.5, 1000.0, 0.5, 2.0, NAN, 0.0]
+    pd.testing.assert_series_equal(parse_amount(plain), pd.Series(expected, name="amount"))
+    pd.testing.assert_series_equal(parse_amount(mixed), pd.Series(expected + [1299.0], name="amount"))
+
+
+@pytest.mark.parametrize("spelling", ["nan", "NaN", "inf", "-Infinity", "1e400"])
+def test_parse_amount_non_finite_spellings_are_missing_on_the_fast_path_too(spelling):
+    # pyarrow's cast accepts these; they must not come out as infinite or pass as numbers.
+    out = parse_amount(pd.Series(["1", spelling], dtype="str"))
+    pd.testing.assert_series_equal(out, pd.Series([1.0, NAN]))
+
+
+def test_parse_timestamp_plain_iso_column_matches_the_cleaning_path():
+    plain = pd.Series(["2024-01-05 13:00:00", None, "2024-01-06"], dtype="str")
+    padded = pd.Series([" 2024-01-05 13:00:00 ", "null", "2024-01-06"], dtype="str")
+    expected = _times(["2024-01-05 13:00", None, "2024-01-06"])
+    for raw in (plain, padded):
+        times, notes = parse_timestamp(raw)
+        pd.testing.assert_series_equal(times, expected)
+        assert notes == []

@@ -315,6 +315,60 @@ def test_duplicate_order_ids_keep_the_first_row_and_refunds_stay_negative(tmp_pa
     assert result.problems == [DUPLICATE.format(row=3).replace("'order_id'", "'order id'")]
 
 
+@pytest.mark.parametrize("ids", [["10", "7", "10", "007", "7"], ["A10", "A7", "A10", "A007", "A7"],
+                                 ["99999999999999999999", "1", "99999999999999999999", "01", "1"]])
+def test_duplicate_order_ids_are_compared_as_text_whether_or_not_they_are_numbers(tmp_path, ids):
+    # Rows 4 and 6 repeat rows 2 and 3; "007" is the number 7 but not the order id "7" (the int64
+    # shortcut for numeric ids must not merge them; ids beyond int64 are compared as text only).
+    text = "order_id,customer_id,order_ts,amount\n" + "".join(f"{i},c1,2024-01-05,1\n" for i in ids)
+    result = load_table(_write(tmp_path, "ids.csv", text), "orders")
+    assert result.frame["order_id"].tolist() == [ids[0], ids[1], ids[3]]
+    assert result.problems == ["Dropped 2 rows with duplicate order_id (column 'order_id'): kept the "
+                               "first row of each order (refunds, i.e. negative amounts, may repeat "
+                               "it), e.g. rows 4, 6."]
+
+
+def test_a_file_on_the_fast_paths_loads_like_the_same_file_needing_cleaning(tmp_path):
+    # The plain file (integer order ids, no spaces, ISO times, plain numbers) is loaded with one
+    # vectorised cast or hash pass per column; the messy one writes the same values with spaces,
+    # null tokens, slashes and currency, so every column is cleaned value by value. Both drop row 4
+    # (no customer), row 6 (order 2 again) and row 7 (no time); c3 is only on a dropped row, so it is
+    # not a category of the loaded frame.
+    plain = ("order_id,customer_id,order_ts,amount,channel,quantity\n"
+             "1,c2,2024-01-05 10:00:00,10.5,ads,1\n"
+             "2,c10,2024-01-06,1200,organic,2\n"
+             "3,,2024-01-06,5,ads,1\n"
+             "4,c1,2024-01-07 08:30:00,-5,ads,1\n"
+             "2,c1,2024-01-08,7,ads,3\n"
+             "5,c3,,9,ads,1\n"
+             "6,c2,2024-01-09,0,,\n")
+    messy = ("order_id,customer_id,order_ts,amount,channel,quantity\n"
+             "1, c2 ,2024/01/05 10:00,¥10.50,ads ,1\n"
+             "2,c10,2024-01-06,\"1,200\",organic,2\n"
+             "3,NULL,2024-01-06,5,ads,1\n"
+             "4,c1,2024-01-07T08:30:00,(5.00),ads,1\n"
+             " 2 ,c1,2024-01-08,7,ads,3\n"
+             "5,c3,-,9,ads,1\n"
+             "6,c2,2024-01-09,0,none,n/a\n")
+    expected = _orders(["c2", "c10", "c1", "c2"],
+                       ["2024-01-05 10:00", "2024-01-06", "2024-01-07 08:30", "2024-01-09"],
+                       [10.5, 1200.0, -5.0, 0.0], order_id=["1", "2", "4", "6"],
+                       channel=["ads", "organic", "ads", NAN], quantity=[1.0, 2.0, 1.0, NAN])
+    problems = ["Dropped 1 row with missing customer_id (column 'customer_id'), e.g. row 4.",
+                "Dropped 1 row with missing or unparseable order_ts (column 'order_ts'), e.g. row 7.",
+                DUPLICATE.format(row=6)]
+    results = [load_table(_write(tmp_path, name, text), "orders")
+               for name, text in (("plain.csv", plain), ("messy.csv", messy))]
+    for result in results:
+        pd.testing.assert_frame_equal(result.frame, expected)
+        assert list(result.frame["customer_id"].cat.categories) == ["c1", "c10", "c2"]
+        assert result.problems == problems
+        assert (result.rows_read, result.rows_dropped, result.rows_loaded) == (7, 3, 4)
+        assert result.bad_rows[["row", "reason"]].to_dict("list") == {
+            "row": [4, 7, 6], "reason": ["missing customer_id", "missing or unparseable order_ts",
+                                         "duplicate order_id"]}
+
+
 def test_leading_zero_ids_are_kept(tmp_path):
     text = "user_id,event_ts,event_name,session_id\n0012,2024-01-05,view,0003\n012,2024-01-05,view,3\n"
     frame = load_table(_write(tmp_path, "e.csv", text), "events").frame
