@@ -65,16 +65,20 @@ class Dataset:
 
 
 def conform(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
-    """A copy of ``frame`` with the canonical dtypes of ``kind`` for the contract columns it has.
+    """A copy of ``frame`` with the canonical dtypes of ``kind`` for the contract columns it has, on a
+    RangeIndex (rows in ``frame``'s order, whatever its index).
 
     customer_id / user_id and label columns -> category; order_ts / event_ts / date -> datetime64[ns];
     money and counts -> float64; order_id / session_id unchanged. Columns outside the contract are dropped.
     Values must already be clean (analytics.io.load_table does the cleaning and reporting).
+    Columns that already have their canonical dtype are shared with ``frame``, not copied
+    (copy-on-write: writing to either frame copies that column first); the result is not
+    consolidated into 2-D blocks, which would copy every column.
     """
     keep = [c for c in (*REQUIRED[kind], *OPTIONAL[kind]) if c in frame.columns]
     out = {}
     for col in keep:
-        values = frame[col]
+        values = frame[col].reset_index(drop=True)  # positions, not labels, line up on the RangeIndex
         if col in ("customer_id", "user_id") or col in LABEL_COLUMNS:
             values = values if isinstance(values.dtype, pd.CategoricalDtype) else values.astype("category")
         elif col == TIME_COLUMNS[kind]:
@@ -82,4 +86,4 @@ def conform(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
         elif col in NUMBER_COLUMNS:
             values = values.astype("float64")
         out[col] = values
-    return pd.DataFrame(out, index=pd.RangeIndex(len(frame)))
+    return pd.DataFrame(out, index=pd.RangeIndex(len(frame)), copy=False)

@@ -30,13 +30,18 @@ def write_table(frame: pd.DataFrame, folder: Path, kind: str) -> None:
 
 
 def read_table(folder: Path, kind: str) -> pd.DataFrame:
-    """Read table ``kind`` from ``folder`` with canonical dtypes (inverse of ``write_table``)."""
-    frame = pd.read_parquet(folder / f"{kind}.parquet")
+    """Read table ``kind`` from ``folder`` with canonical dtypes (inverse of ``write_table``).
+
+    Each column keeps its own memory as pyarrow decoded it (``split_blocks``: no copy into 2-D blocks)
+    and the labels stay Arrow-backed strings (no Python string objects).
+    """
+    frame = pd.read_parquet(folder / f"{kind}.parquet", to_pandas_kwargs={"split_blocks": True})
     for col in _CODED:
         labels_file = _labels_path(folder, kind, col)
         if col in frame.columns and labels_file.exists():
-            labels = pd.read_parquet(labels_file)["label"].to_numpy()
-            frame[col] = pd.Categorical.from_codes(frame[col].to_numpy(), categories=labels)
+            labels = pd.Index(pd.read_parquet(labels_file)["label"].array)
+            frame[col] = pd.Categorical.from_codes(frame[col].to_numpy(),
+                                                   dtype=pd.CategoricalDtype(labels))
     return conform(frame, kind)
 
 
