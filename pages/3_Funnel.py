@@ -25,7 +25,7 @@ active = page_setup("funnel.title")
 locked = active.view_only
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@st.cache_resource(max_entries=8, show_spinner=False)
 def _segments(ds_id: str, start: dt.date, end: dt.date, _orders: pd.DataFrame) -> pd.Series:
     """The RFM segment (default 5 x 5 map, quantile scores) of every customer with an order in
     ``start``..``end`` (``_orders``: those orders), indexed by customer id."""

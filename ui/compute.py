@@ -4,6 +4,9 @@ aggregates come back. Pages call these functions and never choose the path thems
 
 Each cached function is keyed by the data-set id and plain parameters (DESIGN §5); the in-memory ones
 take the tables as ``_``-prefixed, unhashed arguments. Live results are re-read after ``data.LIVE_TTL``.
+Per-customer and per-user frames (the RFM table, the funnel's ``user_depths``: millions of rows at scale)
+are ``st.cache_resource``: one shared object, not unpickled into a copy on every rerun; nothing mutates
+them. Small results are ``st.cache_data``.
 What push-down does not do (other funnel orders, breakdowns, multi-touch attribution, activity cohorts,
 the per-user funnel views) is announced with ``in_memory`` / ``require_memory``: a message saying that it
 needs the data in memory and how to get there, never a traceback.
@@ -102,14 +105,14 @@ def rfm_table(active: Active, asof: dt.date | None) -> tuple[pd.DataFrame, pd.Da
     return _rfm(active.ds_id, active.start, active.end, asof, active.table("orders"))
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_resource(max_entries=8, show_spinner=False)
 def _rfm(ds_id: str, start: dt.date, end: dt.date, asof: dt.date | None, _orders: pd.DataFrame):
     """``rfm_table`` in memory (``_orders``: the orders of ``start``..``end``)."""
     table = rfm.rfm_table(_orders, asof=asof)
     return table, rfm.gmv_concentration(table)
 
 
-@st.cache_data(max_entries=32, ttl=data.LIVE_TTL, show_spinner=False)
+@st.cache_resource(max_entries=8, ttl=data.LIVE_TTL, show_spinner=False)
 def _rfm_sql(ds_id: str, start: dt.date, end: dt.date, asof: dt.date | None):
     """``rfm_table`` with the per-customer stage pushed down (``pushdown.rfm_table_sql``)."""
     engine, source = _sql(ds_id)
@@ -152,7 +155,7 @@ def funnel_steps(active: Active, steps: tuple, window: pd.Timedelta | None, orde
     return (*_summaries(key, depths), depths)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_resource(max_entries=8, show_spinner=False)
 def _depths(ds_id: str, start: dt.date, end: dt.date, steps: tuple, window: pd.Timedelta | None, order: str,
             by: str, _events: pd.DataFrame, _segments: pd.Series | None) -> pd.DataFrame:
     """How far each user of the events in ``start``..``end`` got (``user_depths``), with the breakdown
