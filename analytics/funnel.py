@@ -119,7 +119,8 @@ def user_depths(events: pd.DataFrame, steps, *, window=DEFAULT_WINDOW, order: st
                 name_col: str = "event_name") -> pd.DataFrame:
     """How far each user got in the funnel: one row per event -> one row per user with a step-1 event.
 
-    Columns: ``user_col`` (the user id), the ``by`` column when given, ``depth`` (int, 1..len(steps):
+    Columns: ``user_col`` (the user id; a categorical with the input's categories when the input column
+    is categorical, so ids sort in category order), the ``by`` column when given, ``depth`` (int, 1..len(steps):
     the deepest step reached), ``entered_at`` (when the counted attempt started) and ``step_1_ts`` ..
     ``step_n_ts`` (naive datetime64, local wall clock: when the counted attempt had done steps 1..k;
     NaT beyond the user's depth). See the module docstring for the matching rules. Users who never
@@ -620,7 +621,7 @@ def _user_frame(events: pd.DataFrame, spec: _Spec, by_name: str | None, by_value
         entered[at] = np.minimum(entered[at], times)
         latest[at] = np.maximum(latest[at], times)
         reached_at[k][at] = latest[at]  # steps 1..k+1 are done when the latest of their events is
-    out = {spec.user_col: stream.labels[walk.user[counted]]}
+    out = {spec.user_col: _user_ids(events[spec.user_col], stream, walk.user[counted])}
     if by_name is not None:
         first_events = step_events[0] if step_events else np.zeros(0, dtype=np.int64)
         out[by_name] = _by_column(events, stream, first_events, by_name, by_values,
@@ -630,6 +631,14 @@ def _user_frame(events: pd.DataFrame, spec: _Spec, by_name: str | None, by_value
     for column, times in zip(spec.time_columns, reached_at):
         out[column] = times.view("datetime64[ns]")
     return pd.DataFrame(out)
+
+
+def _user_ids(column: pd.Series, stream: _Stream, codes: np.ndarray):
+    """The ids of these user codes: a categorical of the column's own categories when the column is one
+    (no id strings copied for millions of users), else the id values."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return pd.Categorical.from_codes(codes, dtype=column.dtype)
+    return stream.labels[codes]
 
 
 def _by_column(events, stream: _Stream, first_pos: np.ndarray, by_name: str,
