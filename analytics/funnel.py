@@ -616,7 +616,7 @@ def _user_frame(events: pd.DataFrame, spec: _Spec, by_name: str | None, by_value
     step_events = []  # per step, the stream positions of the counted attempts' events
     for k, (alive, matched) in enumerate(walk.matches):
         at = np.flatnonzero(depth > k)
-        step_events.append(matched[is_counted[alive]])  # alive and counted are both in attempt order
+        step_events.append(matched[np.flatnonzero(is_counted[alive])])  # both in attempt order
         times = stream.time[step_events[-1]]
         entered[at] = np.minimum(entered[at], times)
         latest[at] = np.maximum(latest[at], times)
@@ -630,7 +630,7 @@ def _user_frame(events: pd.DataFrame, spec: _Spec, by_name: str | None, by_value
     out["entered_at"] = entered.view("datetime64[ns]")
     for column, times in zip(spec.time_columns, reached_at):
         out[column] = times.view("datetime64[ns]")
-    return pd.DataFrame(out)
+    return pd.DataFrame(out, copy=False)  # fresh arrays: skip the consolidating copy
 
 
 def _user_ids(column: pd.Series, stream: _Stream, codes: np.ndarray):
