@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from analytics import AnalyticsInputError
+from analytics import AnalyticsInputError, attribution
 from analytics.attribution import MODELS, attribute, compare_models
 from analytics.sample import make_sample
 
@@ -275,6 +275,58 @@ def test_sample_paid_orders_last_touch_is_their_own_channel(sample):
     by_channel = paid.groupby(paid["channel"].astype(str))["amount"].sum()
     assert_frame_equal(got.sort_index().to_frame(), by_channel.rename_axis("channel")
                        .rename("revenue").sort_index().to_frame())
+
+
+def _not_called(*args, **kwargs):
+    raise AssertionError("events in (user, time) order must be searched in place, without a sort")
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_events_in_user_time_order_are_searched_in_place_with_the_same_answer(sample, model,
+                                                                              monkeypatch):
+    # the sample keeps events in (user, time) order, as the app does (prep.events_by_user); in time
+    # order instead (stable, so equal times keep their order) they take the general path, a sort
+    events = sample.events
+    in_time_order = events.sort_values("event_ts", kind="stable", ignore_index=True)
+    expected = attribute(sample.orders, in_time_order, model=model)
+    with monkeypatch.context() as patched:
+        patched.setattr(attribution, "_sorted_positions", _not_called)
+        assert_frame_equal(attribute(sample.orders, events, model=model), expected)
+        # events without a channel among them are dropped, the rest still searched in place
+        gaps = events.assign(channel=events["channel"].cat.add_categories(" ").mask(
+            events.index % 7 == 3, " ").mask(events.index % 11 == 5))
+        kept = events.assign(channel=events["channel"].mask((events.index % 7 == 3)
+                                                            | (events.index % 11 == 5)))
+        got = attribute(sample.orders, gaps, model=model)
+    assert_frame_equal(got, attribute(sample.orders, kept.sort_values("event_ts", kind="stable"),
+                                      model=model))
+
+
+@pytest.mark.parametrize("model", ["linear", "position_based"])
+def test_windows_of_256_touchpoints_or_more_are_credited_like_short_ones(model):
+    # order of a (300): 300 touchpoints a minute apart, ads and seo in turn, ads first, seo last ->
+    # linear: 150 each; position based: 40% + 149 x 20% / 298 = 50% each. Order of b (100): email, then
+    # ads -> 50 / 50 under both models.
+    minutes = pd.to_timedelta(np.arange(300, 0, -1), unit="min")
+    events = pd.concat([
+        _events([("a", T0 - m, "ads" if i % 2 == 0 else "seo") for i, m in enumerate(minutes)]),
+        _events([("b", T0 - 2 * DAY, "email"), ("b", T0 - DAY, "ads")]),
+    ], ignore_index=True)
+    orders = _orders([("a", T0, 300.0, "direct"), ("b", T0, 100.0, "direct")])
+    got = attribute(orders, events, model=model)
+    assert_frame_equal(got, _credit(["ads", "seo", "email"], [1, 0.5, 0.5], [200, 150, 50]))
+
+
+def test_more_than_eight_channels_in_one_window():
+    # ten channels c0..c9, one touchpoint each, c0 first: linear 10% each; position based 40% to c0
+    # and c9, 20% / 8 = 2.5% to each of the eight in the middle
+    events = _events([("a", T0 - (10 - i) * DAY, f"c{i}") for i in range(10)])
+    orders = _orders([("a", T0, 100.0, "direct")])
+    linear = attribute(orders, events, model="linear")
+    assert_frame_equal(linear, _credit([f"c{i}" for i in range(10)], [0.1] * 10, [10] * 10))
+    position = attribute(orders, events, model="position_based")
+    order = ["c0", "c9"] + [f"c{i}" for i in range(1, 9)]
+    assert_frame_equal(position, _credit(order, [0.4, 0.4] + [0.025] * 8, [40, 40] + [2.5] * 8))
 
 
 # --- validation --------------------------------------------------------------------------------
