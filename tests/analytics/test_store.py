@@ -33,6 +33,18 @@ def test_saved_data_set_round_trips_with_canonical_dtypes(store):
     assert store.list()[["id", "name", "orders_rows", "events_rows"]].values.tolist() == [[ds_id, "Shop A", 2, 0]]
 
 
+def test_events_are_saved_in_user_and_time_order(store):
+    events = pd.DataFrame({
+        "user_id": pd.Categorical(["u2", "u1", "u2", "u1"], categories=["u1", "u2"]),
+        "event_ts": pd.to_datetime(["2024-01-02", "2024-01-03", "2024-01-01", "2024-01-01"]),
+        "event_name": pd.Categorical(["view", "buy", "visit", "visit"]),
+    })
+    loaded = store.load(store.save(Dataset(ORDERS, events=events), "Shop B")).events
+    assert loaded["user_id"].tolist() == ["u1", "u1", "u2", "u2"]
+    assert loaded["event_name"].tolist() == ["visit", "buy", "visit", "view"]
+    assert events["user_id"].tolist() == ["u2", "u1", "u2", "u1"]  # the caller's frame is untouched
+
+
 def test_ids_are_128_random_bits_and_unique(store):
     ids = {store.save(Dataset(ORDERS), "x") for _ in range(5)}
     assert len(ids) == 5
