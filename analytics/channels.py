@@ -91,11 +91,15 @@ def performance(orders: pd.DataFrame, spend: pd.DataFrame, *, ltv_days: int = 18
         rows = _rows_in_range(o.times, lo, hi)
         seen = order_channel[rows]
         revenue = _sum_by(seen, o.amount[rows], k)
-        orders_credit = _sum_by(seen[o.is_order[rows]], None, k)
+        row_count = np.bincount(seen, minlength=k)
+        not_order = np.flatnonzero(~o.is_order[rows])  # refunds and repeated order ids: few rows
+        orders_credit = (row_count - np.bincount(seen[not_order], minlength=k)).astype(np.float64)
+        credited = row_count > 0
     else:
         seen = maps[2][credit_channel]
         revenue = _sum_by(seen, prep.money(attribution["revenue"], where=credit_where), k)
         orders_credit = _sum_by(seen, prep.money(attribution["orders"], where=credit_where), k)
+        credited = np.bincount(seen, minlength=k) > 0
     spent = np.flatnonzero(_in_range(s.day, lo, hi))
     spend_total = _sum_by(spend_channel[spent], s.amount[spent], k)
     new, cumulative = _acquisitions(o, order_channel, lo, hi, k)
@@ -106,8 +110,7 @@ def performance(orders: pd.DataFrame, spend: pd.DataFrame, *, ltv_days: int = 18
     ltv = per_customer[:, min(int(ltv_days), per_customer.shape[1]) - 1]  # NaN without new customers
     reached = per_customer >= cac[:, None]  # NaN compares False
     payback = np.where(reached.any(axis=1), reached.argmax(axis=1), np.nan)
-    present = np.zeros(k, dtype=bool)
-    present[seen] = True
+    present = credited.copy()
     present[spend_channel[spent]] = True
     present[new > 0] = True
     keep = np.flatnonzero(present)
@@ -137,14 +140,16 @@ def _acquisitions(o: OrderArrays, channel: np.ndarray, lo: int | None, hi: int |
     first_ts <= order_ts < first_ts + (d + 1) days.
 
     The first order is the earliest row with amount >= 0; equal times go to the row listed first.
+    One row-sized int64 buffer is reused throughout (fresh 80 MB arrays cost more than the passes).
     """
     times = o.times.view(np.int64)
     n_rows, n_customers = len(times), len(o.customers)
     never = np.iinfo(np.int64).max
     paid = o.amount >= 0
     first_ts = np.full(n_customers, never)
-    np.minimum.at(first_ts, o.customer, np.where(paid, times, never))
-    first_at = first_ts[o.customer]  # per row: the customer's first order time
+    row_buffer = np.where(paid, times, never)
+    np.minimum.at(first_ts, o.customer, row_buffer)
+    first_at = np.take(first_ts, o.customer, out=row_buffer)  # per row: the customer's first order time
     tied = np.flatnonzero(paid & (times == first_at))
     first_row = np.full(n_customers, n_rows)
     np.minimum.at(first_row, o.customer[tied], tied)
@@ -153,11 +158,18 @@ def _acquisitions(o: OrderArrays, channel: np.ndarray, lo: int | None, hi: int |
     acquired_by = np.full(n_customers, -1, dtype=np.int32)
     acquired_by[has] = channel[first_row[has]]
     owner = acquired_by[o.customer]  # per row: the acquiring channel, -1 if not acquired in range
-    later = np.flatnonzero((owner >= 0) & (times >= first_at))
-    day = (times[later] - first_at[later]) // _DAY_NS
+    later = (owner >= 0) & (times >= first_at)
+    day = np.subtract(times, first_at, out=row_buffer)
+    amount = o.amount
+    if not later.all():  # e.g. a date range, or refunds before a first order
+        later = np.flatnonzero(later)
+        day, owner, amount = day[later], owner[later], amount[later]
+    day //= _DAY_NS
     n_days = int(day.max()) + 1 if len(day) else 1
-    cumulative = np.bincount(owner[later] * n_days + day, weights=o.amount[later],
-                             minlength=k * n_days).reshape(k, n_days).cumsum(axis=1)
+    slot = owner.astype(np.int64) if k * n_days >= 2**31 else owner
+    slot *= n_days
+    day += slot  # now the (channel, day) slot of each row
+    cumulative = np.bincount(day, weights=amount, minlength=k * n_days).reshape(k, n_days).cumsum(axis=1)
     return np.bincount(acquired_by[has], minlength=k), cumulative
 
 
