@@ -124,8 +124,8 @@ def _plain_numbers(values: pd.Series) -> np.ndarray | None:
     """Fast path of parse_amount for a text column: one vectorised cast of the values as they are,
     or None if some value is not a plain finite decimal number (it then needs cleaning).
 
-    pyarrow's cast accepts what ``_FLOAT`` accepts (no spaces, symbols or separators) plus "nan" and
-    "inf" spellings; those give non-finite results, which send the column to the cleaning path.
+    pyarrow's cast accepts no more than ``_FLOAT`` does (no spaces, symbols or separators) except
+    "nan" / "inf" spellings; those give non-finite results, which send the column to the cleaning path.
     """
     if not isinstance(values.dtype, pd.StringDtype):
         return None

@@ -535,7 +535,8 @@ def _clean(raw, used, kind: str, *, lines: bool, timezone) -> tuple[pd.DataFrame
         futures = {f: pool.submit(_coerce, raw[used[f]], f, kind, timezone=timezone, dropping=dropping[f])
                    for f in fields}
         coerced = {field: future.result() for field, future in futures.items()}
-    work = pd.DataFrame({field: values for field, (values, _) in coerced.items()}, index=raw.index)
+    work = pd.DataFrame({field: values for field, (values, _) in coerced.items()}, index=raw.index,
+                        copy=False)  # no copy into 2-D blocks
     notes = [(field, note) for field, (_, field_notes) in coerced.items() for note in field_notes]
     if lines:
         quantity = work["quantity"] if "quantity" in work else 1.0
@@ -713,7 +714,7 @@ def _canonical(kept: pd.DataFrame, kind: str) -> pd.DataFrame:
             out[column] = _used_categories(values)
         else:
             out[column] = values
-    return pd.DataFrame(out)
+    return pd.DataFrame(out, copy=False)  # no copy into 2-D blocks
 
 
 def _used_categories(values: pd.Series) -> pd.Series:
