@@ -89,8 +89,11 @@ def parse_label(values: pd.Series) -> pd.Series:
 
 def _text_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """(codes, sorted distinct values) of a text column, code -1 where missing: ``pd.factorize(values,
-    sort=True)`` in one pyarrow hash pass, with int32 codes and the sort done on the distinct values."""
-    encoded = pc.dictionary_encode(pa.chunked_array(values.array.__arrow_array__())).combine_chunks()
+    sort=True)`` in one pyarrow hash pass, with int32 codes and the sort done on the distinct values.
+    The column is made one chunk first (a file read gives ~1 chunk per MB; encoding chunk by chunk
+    costs ~10% more)."""
+    text = pa.chunked_array(values.array.__arrow_array__()).combine_chunks()
+    encoded = pc.dictionary_encode(text)
     order = pc.array_sort_indices(encoded.dictionary).to_numpy()
     rank = np.empty(len(order) + 1, dtype=np.int32)
     rank[order] = np.arange(len(order), dtype=np.int32)
