@@ -160,7 +160,7 @@ def _prepared(orders, events, lookback, half_life, *, models, where):
         tp = _Touchpoints.none(o)
 
     def credit(model: str) -> pd.DataFrame:
-        order_credit, revenue = _credit(o, tp, model, half_life_ns)
+        order_credit, revenue = _credit(tp, model, half_life_ns)
         keep = np.flatnonzero((order_credit != 0) | (revenue != 0))
         return by_revenue(pd.DataFrame({"channel": tp.channels[keep], "orders": order_credit[keep],
                                         "revenue": revenue[keep]}))
@@ -193,12 +193,15 @@ class _Touchpoints:
     """Orders joined to their touchpoints.
 
     Touchpoint positions are sorted by (user, time, input row of events). The orders are taken in
-    the order ``rows`` (grouped by user): order row ``rows[j]`` owns the positions lo[j]:hi[j].
+    the order ``rows`` (grouped by user): joined order j is order row rows[j], owns the positions
+    lo[j]:hi[j] and carries that row's amount and order weight.
     """
 
     rows: np.ndarray  # order row index of each joined order
-    lo: np.ndarray  # int64, per joined order
+    lo: np.ndarray  # per joined order (int32 or int64)
     hi: np.ndarray
+    amount: np.ndarray  # per joined order: float64 currency
+    weight: np.ndarray  # per joined order: 1 when the row counts as an order (OrderArrays.is_order)
     channel: np.ndarray  # per position: the event's raw channel code (index into channel_map)
     times: np.ndarray  # per position: the event time, int64 ns
     channel_map: np.ndarray  # raw channel code -> code in ``channels`` (intp)
@@ -210,7 +213,7 @@ class _Touchpoints:
         """No touchpoints at all: every order keeps its own channel."""
         empty = np.zeros(len(o.customer), dtype=np.int64)
         nothing = np.zeros(0, dtype=np.int64)
-        return cls(np.arange(len(o.customer)), empty, empty, nothing, nothing,
+        return cls(np.arange(len(o.customer)), empty, empty, o.amount, o.is_order, nothing, nothing,
                    np.full(1, -1, dtype=np.intp), o.channels, o.channel)
 
     def channel_at(self, at: np.ndarray) -> np.ndarray:
@@ -239,10 +242,11 @@ class _Scale:
     """Touchpoint and order times as integers for the window search.
 
     The touchpoint at position i lies in the window (t - lookback, t] of an order at time t exactly
-    when lo <= value(i) < hi, with (lo, hi) = windows(t). Values are ``(time - origin) // unit`` in the
-    coarsest unit (s, ms, us, ns) that every time and the lookback are multiples of, which keeps
-    comparisons exact; when that scale is too long, they are time ranks (a sort). 0 <= values < span
-    and n_groups * span < 2**62, so (user, value) packs into one int64 key.
+    when lo <= value(i) < hi, with (lo, hi) = windows(order_keys(t)). Values are
+    ``(time - origin) // unit`` in the coarsest unit (s, ms, us, ns) that every time and the lookback
+    are multiples of, which keeps comparisons exact; when that scale is too long, they are time ranks
+    (a sort). 0 <= values < span and n_groups * span < 2**62, so (user, value) packs into one int64
+    key.
     """
 
     span: int
@@ -264,13 +268,22 @@ class _Scale:
             np.floor_divide(out, self.unit, out=out)
         return out
 
-    def windows(self, order_times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(lo, hi) value bounds of the windows of orders at ``order_times`` (int64 ns)."""
+    def order_keys(self, order_times: np.ndarray) -> np.ndarray:
+        """Per order (int64 ns times): what ``windows`` takes, the scaled time (time - origin) // unit,
+        or the time itself when values are ranks."""
         if self.ranked is not None:
-            return (np.searchsorted(self.ranked, order_times - self.lookback, side="right"),
-                    np.searchsorted(self.ranked, order_times, side="right"))
-        return ((order_times - self.lookback - self.origin) // self.unit + 1,
-                (order_times - self.origin) // self.unit + 1)
+            return order_times
+        keys = order_times - self.origin
+        if self.unit > 1:
+            keys //= self.unit
+        return keys
+
+    def windows(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(lo, hi) value bounds of the windows of orders with ``order_keys`` ``keys``."""
+        if self.ranked is not None:
+            return (np.searchsorted(self.ranked, keys - self.lookback, side="right"),
+                    np.searchsorted(self.ranked, keys, side="right"))
+        return keys - (self.lookback // self.unit - 1), keys + 1  # the unit divides the lookback
 
     def permuted(self, order) -> _Scale:
         """The same scale after the touchpoint positions were reordered or cut to ``order`` (an index
@@ -299,28 +312,39 @@ def _touchpoints(o: OrderArrays, orders: pd.DataFrame, events: pd.DataFrame, loo
     if len(times) == 0 or len(order_times) == 0:
         return replace(_Touchpoints.none(o), channel_map=channel_map, channels=channels,
                        order_channel=order_channel)
-    # orders grouped by user (n_users: customers without events); the counting sort moves their
-    # times along at no extra cost
-    rows, query_starts, query_times = _group_by(order_user, n_users + 1, order_times)
     in_order = _ascending(user)
     if in_order:  # users after the last one with orders are never searched: leave their events out
-        searched = np.flatnonzero(np.diff(query_starts[:n_users + 1]))
-        after = searched[-1] + 1 if len(searched) else 0
+        last = int(order_user.max())
+        if last == n_users:  # customers without events
+            last = int(order_user[order_user < n_users].max(initial=-1))
         # the bound in user's own dtype: np.searchsorted would copy user to a wider one
-        end = len(user) if after >= n_users else int(np.searchsorted(user, user.dtype.type(after)))
+        end = len(user) if last + 1 >= n_users else int(np.searchsorted(user, user.dtype.type(last + 1)))
         user, times, raw_channel = user[:end], times[:end], raw_channel[:end]
         if end == 0:
             return replace(_Touchpoints.none(o), channel_map=channel_map, channels=channels,
                            order_channel=order_channel)
     scale = _window_values(times, order_times, lookback_ns, n_users + 1)
-    found = _search_windows(user, times, scale, query_starts, query_times) if in_order else None
+    rows, query_starts, keys, amount, weight = _orders_by_user(o, order_user, n_users + 1, scale)
+    found = _search_windows(user, times, scale, query_starts, keys) if in_order else None
     if found is None:  # not in (user, time) order: sort once, then the search cannot fail
         order = _sorted_positions(user, times, scale, n_users)
         user, times, raw_channel = user[order], times[order], raw_channel[order]
         scale = scale.permuted(order)
-        found = _search_windows(user, times, scale, query_starts, query_times)
+        found = _search_windows(user, times, scale, query_starts, keys)
     lo, hi = found
-    return _Touchpoints(rows, lo, hi, raw_channel, times, channel_map, channels, order_channel)
+    return _Touchpoints(rows, lo, hi, amount, weight, raw_channel, times, channel_map, channels,
+                        order_channel)
+
+
+def _orders_by_user(o: OrderArrays, order_user: np.ndarray, n_groups: int, scale: _Scale):
+    """The order rows grouped by user code (stable counting sort, _group_by), with what the search and
+    the credit read, in that order.
+
+    -> (rows: order row per joined order, starts: group starts (n_groups + 1), keys:
+    scale.order_keys, moved along by the counting sort at almost no cost; amount, weight: gathered).
+    """
+    rows, starts, keys = _group_by(order_user, n_groups, scale.order_keys(o.times.view(np.int64)))
+    return rows, starts, keys, o.amount[rows], o.is_order[rows]
 
 
 def _raw_channel_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Index]:
@@ -330,7 +354,7 @@ def _raw_channel_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.In
     missing, its last entry serving raw code -1; labels: str Index of the non-blank channels).
     """
     if isinstance(values.dtype, pd.CategoricalDtype):
-        raw, categories = values.cat.codes.to_numpy(), values.cat.categories
+        raw, categories = values.array.codes, values.cat.categories
     else:
         raw, categories = pd.factorize(values)
     names = pd.Index(categories).astype("str")
@@ -351,10 +375,10 @@ def _user_codes(o: OrderArrays, customer_ids: pd.Series, user_ids: pd.Series,
     (e.g. integer vs. string ids).
     """
     if _shared_categories(customer_ids, user_ids):
-        users = user_ids.cat.codes.to_numpy()
-        if not (users < 0).any():  # missing user ids: the general path raises the usual message
+        users = user_ids.array.codes  # the codes themselves: no Series around them
+        if len(users) == 0 or users.min() >= 0:  # missing ids: the general path raises the message
             n_users = len(user_ids.cat.categories)
-            order_user = customer_ids.cat.codes.to_numpy()  # complete: checked by order_arrays
+            order_user = customer_ids.array.codes  # complete: checked by order_arrays
             if len(customer_ids.cat.categories) > n_users:
                 order_user = np.minimum(order_user, n_users)  # customers after the shared ones
             return users, order_user, n_users
@@ -388,7 +412,7 @@ def _with_channel(user: np.ndarray, times: np.ndarray, channel: np.ndarray, chan
     no_channel = channel_map < 0  # its last entry serves the missing channel (raw code -1)
     if no_channel[:-1].any():
         keep = ~no_channel[channel]
-    elif (channel < 0).any():
+    elif len(channel) and channel.min() < 0:
         keep = channel >= 0
     else:
         return user, times, channel
@@ -443,19 +467,20 @@ def _sorted_positions(user: np.ndarray, times: np.ndarray, scale: _Scale, n_user
 
 
 def _search_windows(user: np.ndarray, times: np.ndarray, scale: _Scale, query_starts: np.ndarray,
-                    query_times: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+                    query_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """Touchpoint positions lo:hi of every order's window.
 
     user (per touchpoint position) must be non-decreasing; the orders are grouped by user: user u's
-    orders are query_starts[u]:query_starts[u + 1], at query_times (int64 ns). Runs block by block,
+    orders are query_starts[u]:query_starts[u + 1], with query_keys (scale.order_keys). Runs block by block,
     about _BLOCK_EVENTS touchpoints of whole users each: the block's keys
     (user - first user) * span + value are built in a scratch buffer that stays in cache and
     searched with np.searchsorted (3-5x faster than one search over all touchpoints, which misses the
     cache on most probes).
-    -> (lo, hi) int64 per order in query order, or None when some user's touchpoints are not in
-    time order.
+    -> (lo, hi) per order in query order (int32 below 2**31 touchpoints, else int64), or None when
+    some user's touchpoints are not in time order.
     """
-    lo, hi = np.empty(len(query_times), dtype=np.int64), np.empty(len(query_times), dtype=np.int64)
+    position = np.int32 if len(user) < 2**31 else np.int64
+    lo, hi = np.empty(len(query_keys), dtype=position), np.empty(len(query_keys), dtype=position)
     n_groups = len(query_starts) - 1
     bounds = np.unique(np.concatenate([user[::_BLOCK_EVENTS], [0, n_groups]]).astype(np.int64))
     # the searched bounds are user codes, so they fit user's dtype (no copy of user); n_groups may not
@@ -476,7 +501,7 @@ def _search_windows(user: np.ndarray, times: np.ndarray, scale: _Scale, query_st
             return None
         base = np.repeat(np.arange(u1 - u0, dtype=np.int64) * scale.span,
                          np.diff(query_starts[u0:u1 + 1]))
-        q_lo, q_hi = scale.windows(query_times[a:z])
+        q_lo, q_hi = scale.windows(query_keys[a:z])
         lo[a:z] = np.searchsorted(key, q_lo + base)
         hi[a:z] = np.searchsorted(key, q_hi + base)
         lo[a:z] += e0
@@ -485,7 +510,13 @@ def _search_windows(user: np.ndarray, times: np.ndarray, scale: _Scale, query_st
 
 
 def _ascending(values: np.ndarray) -> bool:
-    return len(values) < 2 or bool((values[1:] >= values[:-1]).all())
+    """True when ``values`` never decrease; checked in chunks (no row-sized temporary), stopping at the
+    first chunk that decreases."""
+    for a in range(0, len(values) - 1, _CHUNK):
+        part = values[a:a + _CHUNK + 1]
+        if not (part[1:] >= part[:-1]).all():
+            return False
+    return True
 
 
 def _group_by(codes: np.ndarray, n_groups: int, data: np.ndarray | None = None):
@@ -504,65 +535,61 @@ def _group_by(codes: np.ndarray, n_groups: int, data: np.ndarray | None = None):
     return grouped.indices, grouped.indptr, grouped.data
 
 
-def _credit(o: OrderArrays, tp: _Touchpoints, model: str, half_life_ns: int):
+def _credit(tp: _Touchpoints, model: str, half_life_ns: int):
     """Per channel code: (order credit, revenue credit), float arrays of length len(tp.channels)."""
     k = len(tp.channels)
-    amount, order_weight = o.amount[tp.rows], o.is_order[tp.rows].astype(np.float64)
-    count = tp.hi - tp.lo
+    count = np.subtract(tp.hi, tp.lo, dtype=tp.lo.dtype)
     alone = np.flatnonzero(count == 0)
-    credit = _tally(tp.order_channel[tp.rows[alone]], order_weight[alone], amount[alone], k)
+    credit = _tally(tp.order_channel[tp.rows[alone]], tp.weight[alone], tp.amount[alone], k)
     if model == "linear":  # equal shares: 1/n of each order to each of its n touchpoints
-        share = 1.0 / np.maximum(count, 1)
-        expand = np.flatnonzero(count > _MAX_PACKED)
-        share[expand] = 0.0  # counted pair by pair below
-        credit += _window_sums(tp, tp.lo, tp.hi, order_weight, amount, share)
+        credit += _window_sums(tp, tp.lo, tp.hi, tp.weight, tp.amount, 1.0)
+        expand = np.flatnonzero(count > _MAX_PACKED)  # skipped by _window_sums
     else:
         rows = np.flatnonzero(count > 0)
         if model in ("last", "first"):
             at = tp.hi[rows] - 1 if model == "last" else tp.lo[rows]
-            return credit + _tally(tp.channel_at(at), order_weight[rows], amount[rows], k)
+            return credit + _tally(tp.channel_at(at), tp.weight[rows], tp.amount[rows], k)
         if model == "position_based":
             packed = count[rows] <= _MAX_PACKED
-            credit += _position_credit(tp, rows[packed], count[rows[packed]], order_weight, amount)
+            credit += _position_credit(tp, rows[packed], count[rows[packed]])
             rows = rows[~packed]
         expand = rows
     for part in _chunks(count[expand]):  # one entry per (order, touchpoint) pair
         r = expand[part]
-        n = count[r]
+        n = count[r].astype(np.int64)
         offsets = np.cumsum(n) - n  # where each order's pairs start
         at = np.arange(offsets[-1] + n[-1]) + np.repeat(tp.lo[r] - offsets, n)  # touchpoint positions
         share = _shares(model, tp, r, n, offsets, at, half_life_ns)
-        credit += _tally(tp.channel_at(at), share * np.repeat(order_weight[r], n),
-                         share * np.repeat(amount[r], n), k)
+        credit += _tally(tp.channel_at(at), share * np.repeat(tp.weight[r], n),
+                         share * np.repeat(tp.amount[r], n), k)
     return credit
 
 
-def _position_credit(tp: _Touchpoints, rows: np.ndarray, n: np.ndarray, order_weight: np.ndarray,
-                     amount: np.ndarray) -> np.ndarray:
-    """(2, k) position_based credit of the joined orders ``rows`` with n = 1.._MAX_PACKED touchpoints:
-    40% first, 40% last, 20% over the middle ones (one touchpoint 100%, two 50/50). The middle comes
-    from per-channel window counts (_window_sums)."""
+def _position_credit(tp: _Touchpoints, joined: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """(2, k) position_based credit of the joined orders ``joined`` with n = 1.._MAX_PACKED
+    touchpoints: 40% first, 40% last, 20% over the middle ones (one touchpoint 100%, two 50/50). The
+    middle comes from per-channel window counts (_window_sums)."""
     k = len(tp.channels)
-    lo, hi, w, a = tp.lo[rows], tp.hi[rows], order_weight[rows], amount[rows]
+    lo, hi, w, a = tp.lo[joined], tp.hi[joined], tp.weight[joined], tp.amount[joined]
     end = np.where(n == 1, 1.0, np.where(n == 2, 0.5, 0.4))
     credit = _tally(tp.channel_at(lo), w * end, a * end, k)
     last = np.flatnonzero(n >= 2)
     credit += _tally(tp.channel_at(hi[last] - 1), w[last] * end[last], a[last] * end[last], k)
     middle = np.flatnonzero(n >= 3)
-    return credit + _window_sums(tp, lo[middle] + 1, hi[middle] - 1, w[middle], a[middle],
-                                 0.2 / (n[middle] - 2))
+    return credit + _window_sums(tp, lo[middle] + 1, hi[middle] - 1, w[middle], a[middle], 0.2)
 
 
-def _window_sums(tp: _Touchpoints, lo: np.ndarray, hi: np.ndarray, order_weight: np.ndarray,
-                 amount: np.ndarray, share: np.ndarray) -> np.ndarray:
-    """(2, k): over windows j (touchpoint positions lo[j]:hi[j]), the sum of share[j] * order_weight[j]
-    (row 0) and share[j] * amount[j] (row 1) times the window's number of touchpoints of each channel.
+def _window_sums(tp: _Touchpoints, lo: np.ndarray, hi: np.ndarray, weight: np.ndarray,
+                 amount: np.ndarray, fraction: float) -> np.ndarray:
+    """(2, k) credit when window j (touchpoint positions lo[j]:hi[j]) spreads ``fraction`` of
+    weight[j] (order credit, row 0) and amount[j] (revenue, row 1) evenly over its touchpoints.
+    Windows with 256 or more touchpoints are skipped: the caller credits them pair by pair.
 
     Windows come in chunks of _WINDOWS; a chunk's touchpoints get running counts per channel, 8 channels
     packed in the bytes of one uint64 (tp.count_tables; the cumulative sum wraps modulo 2**64), and a
     window's counts are the bytes of the difference of its two ends: exact while every count is
-    below 256, so a window with 256 or more touchpoints must have share 0. The scratch stays in
-    cache; windows should come roughly in position order (query order) to keep chunks short.
+    below 256. The scratch stays in cache; windows should come roughly in position order (query
+    order) to keep chunks short.
     """
     out = np.zeros((2, len(tp.channels)))
     scratch = np.zeros(0, dtype=np.uint64)
@@ -574,9 +601,11 @@ def _window_sums(tp: _Touchpoints, lo: np.ndarray, hi: np.ndarray, order_weight:
         if len(scratch) <= last - first:
             scratch = np.empty(2 * (last - first) + 1, dtype=np.uint64)
         running = scratch[:last - first + 1]
+        size = h - l
+        share = np.divide(fraction, size, out=np.zeros(len(size)),
+                          where=(size > 0) & (size <= _MAX_PACKED))
+        weights = np.stack([weight[a:a + _WINDOWS] * share, amount[a:a + _WINDOWS] * share], axis=1)
         l, h = l - first, h - first
-        weights = np.stack([order_weight[a:a + _WINDOWS], amount[a:a + _WINDOWS]], axis=1)
-        weights *= share[a:a + _WINDOWS, None]
         for word, table in tp.count_tables:
             running[0] = 0
             np.take(table, tp.channel[first:last], out=running[1:], mode="clip")  # clip: unbuffered
