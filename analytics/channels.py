@@ -149,7 +149,8 @@ def _acquisitions(o: OrderArrays, channel: np.ndarray, lo: int | None, hi: int |
     first_ts = np.full(n_customers, never)
     row_buffer = np.where(paid, times, never)
     np.minimum.at(first_ts, o.customer, row_buffer)
-    first_at = np.take(first_ts, o.customer, out=row_buffer)  # per row: the customer's first order time
+    # per row: the customer's first order time (mode="clip": with the default, np.take buffers ``out``)
+    first_at = np.take(first_ts, o.customer, out=row_buffer, mode="clip")
     tied = np.flatnonzero(paid & (times == first_at))
     first_row = np.full(n_customers, n_rows)
     np.minimum.at(first_row, o.customer[tied], tied)
