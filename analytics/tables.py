@@ -32,10 +32,9 @@ def write_table(frame: pd.DataFrame, folder: Path, kind: str) -> None:
 def read_table(folder: Path, kind: str) -> pd.DataFrame:
     """Read table ``kind`` from ``folder`` with canonical dtypes (inverse of ``write_table``).
 
-    Each column keeps its own memory as pyarrow decoded it (``split_blocks``: no copy into 2-D blocks)
-    and the labels stay Arrow-backed strings (no Python string objects).
+    The id labels stay Arrow-backed strings (no Python string objects) and conform copies nothing.
     """
-    frame = pd.read_parquet(folder / f"{kind}.parquet", to_pandas_kwargs={"split_blocks": True})
+    frame = pd.read_parquet(folder / f"{kind}.parquet")
     for col in _CODED:
         labels_file = _labels_path(folder, kind, col)
         if col in frame.columns and labels_file.exists():
