@@ -105,10 +105,15 @@ class _Stream:
         """Input-frame row of the events at these stream positions."""
         return positions if self.rows is None else self.rows[positions]
 
-    def same_user(self, positions: np.ndarray, users: np.ndarray) -> np.ndarray:
-        """Whether each position (0..n; n = no event) holds an event of the matching user."""
-        n = len(self)
-        return (positions < n) & (self.user[np.minimum(positions, n - 1)] == users)
+    def user_ends(self, users: np.ndarray) -> np.ndarray:
+        """One past the last position of each of these users' events (a position p holds an event of
+        user u exactly when it lies in u's block and p < user_ends(u))."""
+        changes = np.flatnonzero(self.user[1:] != self.user[:-1]) + 1
+        ends = np.zeros(len(self.labels), dtype=np.int64)
+        ends[self.user[changes - 1]] = changes
+        if len(self):
+            ends[self.user[-1]] = len(self)
+        return ends[users]
 
 
 # ------------------------------------------------------------------------------------------ public API
@@ -562,6 +567,7 @@ def _walk(stream: _Stream, spec: _Spec) -> _Walk:
     if spec.first_attempt_dominates and len(starts):
         starts = starts[np.r_[True, stream.user[starts[1:]] != stream.user[starts[:-1]]]]
     user0, time0 = stream.user[starts], stream.time[starts]
+    user_end = stream.user_ends(user0)  # a match must come before the end of the attempt's user
     depth = np.full(len(starts), first_step, dtype=np.int64)
     alive = np.arange(len(starts))
     path = [starts] if first_step else []
@@ -569,14 +575,14 @@ def _walk(stream: _Stream, spec: _Spec) -> _Walk:
     for k in range(first_step, len(spec.steps)):
         if spec.order == "strict":
             found = path[-1] + 1
-            ok = stream.same_user(found, user0[alive])
+            ok = found < user_end[alive]
             ok[ok] = (stream.bits[found[ok]] & (1 << k)) != 0
         else:
             origin = starts[alive] if spec.order == "any_order" else ties.origins(path[-1])
             found = _first_matches(stream, origin, k)
             if spec.shares_names(k):
                 found = _skip_used(stream, found, k, path)
-            ok = stream.same_user(found, user0[alive])
+            ok = found < user_end[alive]
         keep = np.flatnonzero(ok)
         if spec.window is not None:
             keep = keep[stream.time[found[keep]] - time0[alive[keep]] <= spec.window]
