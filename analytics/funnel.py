@@ -482,15 +482,34 @@ def _stream(events: pd.DataFrame, spec: _Spec, *, where: str) -> _Stream:
     return _Stream(user=user[rows], time=time[rows], bits=bits[rows], labels=labels, rows=rows)
 
 
-def _first_matches(stream: _Stream, origin: np.ndarray, k: int) -> np.ndarray:
-    """Per origin position (0..n), the first position >= it whose event matches step k (0-based); n when
-    there is none (the user is checked by the caller). Counts the step's events before each position
-    with one running sum: 3x faster than a binary search of millions of origins."""
-    n = len(stream)
-    matches = (stream.bits & np.uint16(1 << k)) != 0
-    before = np.zeros(n + 1, dtype=np.int32 if n < 2**31 else np.int64)
-    np.cumsum(matches, dtype=before.dtype, out=before[1:])
-    return np.append(np.flatnonzero(matches), n)[before[origin]]
+class _StepIndex:
+    """Finds a step's next event from any stream position: the step's positions and, per position, how
+    many of them come before it (one running sum: 3x faster than binary-searching millions of origins).
+
+    ``at(k)`` re-indexes for step k (0-based) in two buffers of stream length that live as long as the
+    index, so the walk allocates them once, not per step (fresh pages of 100s of MB cost more than
+    the arithmetic on them).
+    """
+
+    def __init__(self, stream: _Stream):
+        n = len(stream)
+        self._bits = stream.bits
+        self._matches = np.empty(n, dtype=bool)
+        self._before = np.zeros(n + 1, dtype=np.int32 if n < 2**31 else np.int64)
+        self._positions = np.zeros(1, dtype=np.int64)
+
+    def at(self, k: int) -> _StepIndex:
+        """Index step k (0-based); returns self."""
+        table = ((np.arange(1 << MAX_STEPS) >> k) & 1).astype(bool)  # bits value -> matches step k
+        np.take(table, self._bits, out=self._matches)
+        np.cumsum(self._matches, dtype=self._before.dtype, out=self._before[1:])
+        self._positions = np.append(np.flatnonzero(self._matches), len(self._matches))
+        return self
+
+    def first_from(self, origin: np.ndarray) -> np.ndarray:
+        """Per origin position (0..n), the first position >= it whose event matches the indexed step;
+        n when there is none (the caller checks that it belongs to the attempt's user)."""
+        return self._positions[self._before[origin]]
 
 
 @dataclass(frozen=True)
@@ -530,16 +549,16 @@ def _distinct_step_times(stream: _Stream) -> np.ndarray:
     return steps_at[first]
 
 
-def _skip_used(stream: _Stream, found: np.ndarray, k: int, path: list[np.ndarray]) -> np.ndarray:
+def _skip_used(found: np.ndarray, index: _StepIndex, path: list[np.ndarray]) -> np.ndarray:
     """Move every found position whose event an earlier step of the same attempt already uses on to the
-    next match of step k. At most len(path) rounds: each round moves past one used event."""
+    next match of the step ``index`` is at. At most len(path) rounds: each moves past one used event."""
     todo = np.arange(len(found))
     while len(todo):
         used = np.zeros(len(todo), dtype=bool)
         for taken in path:
             used |= taken[todo] == found[todo]
         todo = todo[used]
-        found[todo] = _first_matches(stream, found[todo] + 1, k)
+        found[todo] = index.first_from(found[todo] + 1)
     return found
 
 
@@ -555,7 +574,7 @@ class _Walk:
 def _walk(stream: _Stream, spec: _Spec) -> _Walk:
     """Match every attempt step by step (a loop over at most 10 steps; each pass is vectorised).
 
-    Sequential and any_order take a step's first event (``_first_matches``) from the first position of
+    Sequential and any_order take a step's first event (``_StepIndex``) from the first position of
     the previous match's time group (sequential; ties count as in order) or from the attempt's start
     (any_order); strict only looks at the next position.
     """
@@ -569,6 +588,7 @@ def _walk(stream: _Stream, spec: _Spec) -> _Walk:
     user0, time0 = stream.user[starts], stream.time[starts]
     user_end = stream.user_ends(user0)  # a match must come before the end of the attempt's user
     depth = np.full(len(starts), first_step, dtype=np.int64)
+    index = None if spec.order == "strict" else _StepIndex(stream)
     alive = np.arange(len(starts))
     path = [starts] if first_step else []
     matches = [(alive, starts)] if first_step else []
@@ -579,9 +599,9 @@ def _walk(stream: _Stream, spec: _Spec) -> _Walk:
             ok[ok] = (stream.bits[found[ok]] & (1 << k)) != 0
         else:
             origin = starts[alive] if spec.order == "any_order" else ties.origins(path[-1])
-            found = _first_matches(stream, origin, k)
+            found = index.at(k).first_from(origin)
             if spec.shares_names(k):
-                found = _skip_used(stream, found, k, path)
+                found = _skip_used(found, index, path)
             ok = found < user_end[alive]
         keep = np.flatnonzero(ok)
         if spec.window is not None:
