@@ -503,13 +503,21 @@ class _StepIndex:
         table = ((np.arange(1 << MAX_STEPS) >> k) & 1).astype(bool)  # bits value -> matches step k
         np.take(table, self._bits, out=self._matches)
         np.cumsum(self._matches, dtype=self._before.dtype, out=self._before[1:])
-        self._positions = np.append(np.flatnonzero(self._matches), len(self._matches))
+        self._positions = np.flatnonzero(self._matches)
         return self
+
+    @property
+    def positions(self) -> np.ndarray:
+        """The positions of the indexed step's events, ascending."""
+        return self._positions
 
     def first_from(self, origin: np.ndarray) -> np.ndarray:
         """Per origin position (0..n), the first position >= it whose event matches the indexed step;
         n when there is none (the caller checks that it belongs to the attempt's user)."""
-        return self._positions[self._before[origin]]
+        rank = self._before[origin]
+        found = self._positions.take(rank, mode="clip") if len(self._positions) else rank
+        found[rank == len(self._positions)] = len(self._matches)
+        return found
 
 
 @dataclass(frozen=True)
@@ -579,16 +587,16 @@ def _walk(stream: _Stream, spec: _Spec) -> _Walk:
     (any_order); strict only looks at the next position.
     """
     ties = _Ties.of(stream) if spec.order == "sequential" else None
+    index = _StepIndex(stream)
     if spec.order == "any_order":
         starts, first_step = _distinct_step_times(stream), 0  # a span can start at any distinct time
     else:
-        starts, first_step = np.flatnonzero((stream.bits & 1) != 0), 1  # one attempt per step-1 event
+        starts, first_step = index.at(0).positions, 1  # one attempt per step-1 event
     if spec.first_attempt_dominates and len(starts):
         starts = starts[np.r_[True, stream.user[starts[1:]] != stream.user[starts[:-1]]]]
     user0, time0 = stream.user[starts], stream.time[starts]
     user_end = stream.user_ends(user0)  # a match must come before the end of the attempt's user
     depth = np.full(len(starts), first_step, dtype=np.int64)
-    index = None if spec.order == "strict" else _StepIndex(stream)
     alive = np.arange(len(starts))
     path = [starts] if first_step else []
     matches = [(alive, starts)] if first_step else []

@@ -130,8 +130,7 @@ def user_time_order(user: np.ndarray, time: np.ndarray, n_users: int) -> np.ndar
     as a CSR matrix (row = user, column = position: scipy's COO -> CSR conversion is a counting sort);
     2-4x faster than np.lexsort or a stable argsort on millions of rows.
     """
-    same_user = user[1:] == user[:-1]
-    if (user[1:] >= user[:-1]).all() and not (same_user & (time[1:] < time[:-1])).any():
+    if _in_user_time_order(user, time):
         return None
     by_time = None if (time[1:] >= time[:-1]).all() else np.argsort(time, kind="stable")
     m = len(user)
@@ -139,6 +138,20 @@ def user_time_order(user: np.ndarray, time: np.ndarray, n_users: int) -> np.ndar
                                                           np.arange(m))), shape=(n_users, m))
     order = grouped.indices.astype(np.int64)  # the counting sort keeps positions ascending per user
     return order if by_time is None else by_time[order]
+
+
+_CHUNK = 1 << 20  # rows per block of a streaming check: small temporaries that stay in cache
+
+
+def _in_user_time_order(user: np.ndarray, time: np.ndarray) -> bool:
+    """Whether rows are already in (user, time) order. Checked in blocks of ``_CHUNK`` rows, so no
+    row-sized temporary arrays are made (on 50M rows they cost more in page faults than the compares)."""
+    for lo in range(0, max(len(user) - 1, 0), _CHUNK):
+        hi = min(lo + _CHUNK, len(user) - 1)
+        u0, u1, t0, t1 = user[lo:hi], user[lo + 1:hi + 1], time[lo:hi], time[lo + 1:hi + 1]
+        if (u1 < u0).any() or ((u1 == u0) & (t1 < t0)).any():
+            return False
+    return True
 
 
 def events_by_user(events: pd.DataFrame, *, user_col: str = "user_id",
