@@ -3,6 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
+# glibc malloc keeps freed memory in the process instead of unmapping every large array: the 50M-row
+# kernels then reuse pages instead of faulting fresh ones in (on this VM that kernel time was 2-6 s
+# per funnel call, more than the computation). RSS stays at its high-water mark; see README "Speed".
+export MALLOC_MMAP_MAX_ ?= 0
+export MALLOC_TRIM_THRESHOLD_ ?= 100000000000
 
 .PHONY: run test loadtest bench bench-browser install install-dev chromium clean
 

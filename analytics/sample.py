@@ -743,7 +743,11 @@ def _events_frame(cal: _Calendar, rows: dict[str, np.ndarray], customers: int,
     """Event rows with labels (customers "C..." then visitors "V..." share one category), in (user,
     time) order."""
     users = _labels("C", customers).append(_labels("V", visitors))
-    return prep.events_by_user(pd.DataFrame({
+    order = prep.user_time_order(rows["user"], rows["ts"], len(users))  # sessions of a user can overlap
+    if order is not None:
+        for key in list(rows):  # one column at a time: the peak grows by one column, not the table
+            rows[key] = rows[key][order]
+    return pd.DataFrame({
         "user_id": _category(rows["user"], users),
         "event_ts": _timestamps(cal, rows["ts"]),
         "event_name": _category(rows["name"], FUNNEL_STEPS),
@@ -751,7 +755,7 @@ def _events_frame(cal: _Calendar, rows: dict[str, np.ndarray], customers: int,
         "channel": _category(rows["channel"], CHANNELS),
         "device": _category(rows["device"], DEVICES),
         "region": _category(rows["region"], REGIONS),
-    }, copy=False))
+    }, copy=False)
 
 
 def _spend_frame(cal: _Calendar, plan: _SpendPlan, acq: _Acquisitions,
