@@ -63,10 +63,16 @@ s = rw.settings({basis: compute.columns(active, kind) for basis, kind in bases.i
                  if compute.has_table(active, kind)}, disabled=active.view_only)
 by = None if s.breakdown == "none" else s.breakdown
 grid = (s.basis, s.period, s.mode, s.offsets)  # what the cohort grid depends on besides the data set
+
+
+def _views(by: str | None) -> dict:
+    """``_shown`` of the cohorts of the data set for ``grid`` and breakdown ``by`` (cached stages)."""
+    return _shown(active.ds_id, active.start, active.end, *grid, by, compute.cohorts(active, *grid, by))
+
+
 try:
     with st.spinner(t("common.computing")):
-        full = compute.cohorts(active, *grid, None)
-        shown = _shown(active.ds_id, active.start, active.end, *grid, None, full)
+        shown = _views(None)
 except AnalyticsInputError as exc:
     st.error(t("common.input_error", message=exc))
     st.stop()
@@ -115,8 +121,7 @@ figures, report_tables = [heat, lines], [(t("retention.matrix_table"), cohort_ta
 if by is not None and compute.in_memory(active, t("live.retention_breakdown")):
     try:
         with st.spinner(t("common.computing")):
-            full_by = compute.cohorts(active, *grid, by)
-            split = _shown(active.ds_id, active.start, active.end, *grid, by, full_by)
+            split = _views(by)
     except AnalyticsInputError as exc:
         st.error(t("common.input_error", message=exc))
     else:

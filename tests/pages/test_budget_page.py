@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from analytics import Dataset, budget
-from tests.pages.conftest import open_page
+from tests.pages.conftest import open_page, shown_table
 from ui import data, format
 
 PAGE = "pages/6_Budget.py"
@@ -39,9 +39,6 @@ def _metrics(at):
     return {m.label: m.value for m in at.metric}
 
 
-def _table(at, column):
-    """The shown table that has ``column``."""
-    return next(d.value for d in at.dataframe if column in d.value.columns)
 
 
 def _totals(curves, split):
@@ -64,12 +61,12 @@ def test_default_view_is_the_current_split_with_its_optimum_curves_and_downloads
     assert metrics["ROAS, your split"] == f"{plan['roas']:.2f}"
     assert metrics["Revenue/day, optimised"] == format.money(optimised["revenue"])
     assert metrics["ROAS, optimised"] == f"{optimised['roas']:.2f}"
-    table = _table(at, "Bound")
+    table = shown_table(at, "Bound")
     assert table["Channel"].tolist() == [*best, "Total"]
     assert table["Optimised: spend"].iloc[:-1].tolist() == pytest.approx(list(best.values()))
     assert table["Bound"].iloc[:-1].tolist() == [
         BOUND_TEXT[b] for b in budget.binding_bounds(best, bounds).values()]
-    fit_table = _table(at, "Days with spend")
+    fit_table = shown_table(at, "Days with spend")
     assert fit_table["R²"].tolist() == pytest.approx(fit.report["r2"].tolist())
     assert "Adstock decay" not in fit_table.columns
     assert any("not measured causal lift" in i.value for i in at.info)
@@ -92,14 +89,14 @@ def test_link_restores_budget_preset_groups_and_bounds():
     fit, current = _fit()
     split = budget.preset_split("30-40-30", current, 9000.0, groups={**GROUPS, "wechat": "content"})
     assert _metrics(at)["Revenue/day, your split"] == format.money(_totals(fit.curves, split)["revenue"])
-    whatif = _table(at, "30-40-30 group").iloc[:-1]
+    whatif = shown_table(at, "30-40-30 group").iloc[:-1]
     assert whatif["Spend"].tolist() == pytest.approx(list(split.values()))
     # the plan by hand: content 30%, social 40%, search 30% of the budget
     by_group = whatif.groupby("30-40-30 group")["Share"].sum()
     assert by_group.to_dict() == pytest.approx({"Content": 30.0, "Social": 40.0, "Search": 30.0})
     bounds = _bounds(current, douyin=(0.5, 1.0), kol=(0.0, 2.0))
     best = budget.optimize(fit.curves, 9000.0, bounds=bounds)
-    table = _table(at, "Bound").iloc[:-1]
+    table = shown_table(at, "Bound").iloc[:-1]
     assert table["Max spend"].tolist() == pytest.approx([bounds[c][1] for c in best])
     assert table["Optimised: spend"].tolist() == pytest.approx(list(best.values()))
     assert table["Bound"].tolist() == [BOUND_TEXT[b] for b in budget.binding_bounds(best, bounds).values()]
@@ -146,7 +143,7 @@ def test_budget_and_adstock_widgets_change_the_output():
     at.toggle(key="bud_adstock").set_value(True).run()
     assert not at.exception
     fit_adstock, _ = _fit(adstock=True)
-    fit_table = _table(at, "Adstock decay")
+    fit_table = shown_table(at, "Adstock decay")
     assert fit_table["Adstock decay"].tolist() == pytest.approx(fit_adstock.report["decay"].tolist())
     expected = _totals(fit_adstock.curves, budget.preset_split("current", current, 20000.0))
     assert _metrics(at)["Revenue/day, your split"] == format.money(expected["revenue"])
@@ -161,7 +158,7 @@ def test_target_mode_shows_the_least_spend_reaching_the_revenue_target():
     assert at.number_input(key="bud_target").value == target
     least = budget.min_spend_for(fit.curves, float(target), bounds=_bounds(current))
     assert _metrics(at)["Least spend/day for the target"] == format.money(sum(least.values()))
-    assert _table(at, "Bound")["Optimised: spend"].iloc[:-1].tolist() == pytest.approx(list(least.values()))
+    assert shown_table(at, "Bound")["Optimised: spend"].iloc[:-1].tolist() == pytest.approx(list(least.values()))
 
 
 def test_infeasible_bounds_explain_the_error_and_keep_the_what_if():
@@ -212,7 +209,7 @@ def test_short_spend_history_explains_why_there_is_no_curve():
     at = open_page(PAGE, ds=_save(_tiny_orders(channel=pd.Categorical(["kol"] * 3)), spend))
     assert not at.exception
     assert "No channel has a usable spend history" in at.info[-1].value
-    assert _table(at, "Status")["Status"].tolist() == [
+    assert shown_table(at, "Status")["Status"].tolist() == [
         "too few points: 3 day(s) with spend, need at least 8"]
     without_channel = open_page(PAGE, ds=_save(_tiny_orders(), spend))
     assert "daily_revenue needs the column(s) channel" in without_channel.error[0].value

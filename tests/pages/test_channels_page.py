@@ -2,16 +2,14 @@
 comparison, on the bundled sample (numbers checked against analytics.channels called directly) and on a
 tiny saved data set worked out by hand."""
 
-import base64
 import datetime as dt
 import functools
 
 import numpy as np
 import pandas as pd
-import plotly.io as pio
 
 from analytics import Dataset, channels
-from tests.pages.conftest import open_page
+from tests.pages.conftest import open_page, shown_table, plotly_figures, plotly_array
 from ui import data, format
 
 PAGE = "pages/5_Channels.py"
@@ -40,20 +38,10 @@ def _performance(model=None, ltv_days=180, lookback=30, half_life=7):
                                 end=end)
 
 
-def _table(at, column):
-    """The shown table that has ``column``."""
-    return next(d.value for d in at.dataframe if column in d.value.columns)
 
 
-def _figures(at):
-    return [pio.from_json(chart.proto.spec) for chart in at.get("plotly_chart")]
 
 
-def _array(value):
-    """A plotly array from a chart spec: plain list, or typed array {dtype, bdata}."""
-    if isinstance(value, dict):
-        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
-    return np.asarray(value, dtype=float)
 
 
 def _check_table(table, perf, ltv_days=180):
@@ -71,7 +59,7 @@ def test_default_view_is_last_touch_by_the_orders_channel_with_flags_and_charts(
     at = open_page(PAGE)
     assert not at.exception
     perf = _performance()
-    table = _table(at, "Flags")
+    table = shown_table(at, "Flags")
     _check_table(table, perf)
     # organic has revenue but no spend: kept, flagged, no ROAS; LTV/CAC < 3 -> strategy review
     below = perf["ltv_cac"] < 3
@@ -83,18 +71,18 @@ def test_default_view_is_last_touch_by_the_orders_channel_with_flags_and_charts(
     assert metrics["Spend"] == format.money(perf["spend"].sum())
     assert metrics["Attributed revenue"] == format.money(perf["revenue"].sum())
     assert metrics["Channels below LTV/CAC 3"] == f"{below.sum()} of {perf['ltv_cac'].notna().sum()}"
-    roas, scatter, trend, shares = _figures(at)
+    roas, scatter, trend, shares = plotly_figures(at)
     bars = roas.data[0]
     assert list(bars.x) == perf["channel"].tolist()
     organic = perf["channel"].tolist().index("organic")
-    assert _array(bars.y)[organic] == 0 and bars.text[organic] == "no spend"
+    assert plotly_array(bars.y)[organic] == 0 and bars.text[organic] == "no spend"
     assert bars.text[0 if organic else 1] == f"{perf['roas'].iloc[0 if organic else 1]:.2f}"
     line = scatter.data[-1]
-    assert line.name == "LTV = 3 × CAC" and _array(line.y)[1] == 3 * _array(line.x)[1]
+    assert line.name == "LTV = 3 × CAC" and plotly_array(line.y)[1] == 3 * plotly_array(line.x)[1]
     flagged = next(trace for trace in scatter.data if trace.name.startswith("Below"))
     assert sorted(flagged.text) == sorted(perf.loc[below, "channel"])
     # the model comparison: the order's own channel first, then every model; shares sum to 100%
-    compared = _table(at, "Time decay")
+    compared = shown_table(at, "Time decay")
     assert list(compared.columns) == ["Channel", *MODELS]
     own = compared.set_index("Channel")["Last touch (order's channel)"]
     np.testing.assert_allclose(own[perf["channel"]], (perf["revenue"] / perf["revenue"].sum() * 100).round(2))
@@ -114,20 +102,20 @@ def test_link_restores_model_windows_horizon_threshold_and_trend_channels():
     assert at.number_input(key="ch_threshold").value == 4.0
     assert at.multiselect(key="ch_trend").value == ["wechat", "search"]
     perf = _performance("time_decay", ltv_days=90, lookback=14, half_life=3)
-    table = _table(at, "Flags")
+    table = shown_table(at, "Flags")
     _check_table(table, perf, ltv_days=90)
     assert [("review: CAC > LTV/4" in f) for f in table["Flags"]] == (perf["ltv_cac"] < 4).tolist()
-    trend = _figures(at)[2]
+    trend = plotly_figures(at)[2]
     assert [trace.name for trace in trend.data] == ["wechat"] * 3 + ["search"] * 3
     start, end = _range()
     weekly = channels.weekly_trend(data.in_range(data.SAMPLE_ID, "orders", start, end),
                                    data.in_range(data.SAMPLE_ID, "spend", start, end))
     wechat = weekly[weekly["channel"] == "wechat"]
-    np.testing.assert_allclose(_array(trend.data[1].y), wechat["revenue"])
+    np.testing.assert_allclose(plotly_array(trend.data[1].y), wechat["revenue"])
     ds = data.dataset(data.SAMPLE_ID)
     expected = channels.compare_models(data.in_range(data.SAMPLE_ID, "orders", start, end), ds.events,
                                        lookback=pd.Timedelta(days=14), half_life=pd.Timedelta(days=3))
-    compared = _table(at, "Time decay").set_index("Channel")
+    compared = shown_table(at, "Time decay").set_index("Channel")
     np.testing.assert_allclose(compared.loc[expected["channel"], "Time decay"],
                                (expected["time_decay"] * 100).round(2))
     np.testing.assert_allclose(compared.loc[expected["channel"], "First touch"],
@@ -142,11 +130,11 @@ def test_widgets_change_the_output_and_the_link():
         f"{(perf['ltv_cac'] < 5).sum()} of {perf['ltv_cac'].notna().sum()}"
     at.segmented_control(key="ch_ltv").set_value(30).run()
     assert not at.exception
-    _check_table(_table(at, "Flags"), _performance(ltv_days=30), ltv_days=30)
+    _check_table(shown_table(at, "Flags"), _performance(ltv_days=30), ltv_days=30)
     assert at.query_params["ch_ltv"] == "30"
     at.selectbox(key="ch_model").set_value("first").run()
     assert not at.exception
-    _check_table(_table(at, "Flags"), _performance("first", ltv_days=30), ltv_days=30)
+    _check_table(shown_table(at, "Flags"), _performance("first", ltv_days=30), ltv_days=30)
     assert at.query_params["ch_model"] == "first"
 
 
@@ -171,7 +159,7 @@ def test_tiny_shop_by_hand_keeps_spend_only_and_revenue_only_channels():
     ds_id = data.store().save(Dataset(TINY_ORDERS, spend=TINY_SPEND), "Tiny shop")
     at = open_page(PAGE, ds=ds_id, range=["2024-01-01", "2024-01-11"])
     assert not at.exception
-    table = _table(at, "Flags")
+    table = shown_table(at, "Flags")
     assert table["Channel"].tolist() == ["ads", "organic", "tv"]
     assert table["Spend"].tolist() == [100.0, 0.0, 30.0]
     assert table["Attributed revenue"].tolist() == [140.0, 60.0, 0.0]
@@ -183,8 +171,8 @@ def test_tiny_shop_by_hand_keeps_spend_only_and_revenue_only_channels():
     np.testing.assert_array_equal(table["Payback (days)"], [0.0, np.nan, np.nan])
     assert table["Flags"].tolist() == ["review: CAC > LTV/3", "no spend",
                                        "spend, no attributed revenue; no new customers"]
-    roas = _figures(at)[0].data[0]
-    assert _array(roas.y).tolist() == [1.4, 0.0, 0.0] and list(roas.text) == ["1.40", "no spend", "0.00"]
+    roas = plotly_figures(at)[0].data[0]
+    assert plotly_array(roas.y).tolist() == [1.4, 0.0, 0.0] and list(roas.text) == ["1.40", "no spend", "0.00"]
     # no events with a channel: only last touch by the order's channel, no model comparison
     assert at.selectbox(key="ch_model").options == ["Last touch (order's channel)"]
     assert any("no `channel` column" in c.value for c in at.caption)
@@ -219,7 +207,7 @@ def test_view_only_link_shows_the_senders_settings_disabled():
     for widget in (at.selectbox(key="ch_model"), at.number_input(key="ch_lookback"),
                    at.number_input(key="ch_half_life"), at.multiselect(key="ch_trend")):
         assert widget.proto.disabled
-    table = _table(at, "Flags")
+    table = shown_table(at, "Flags")
     _check_table(table, _performance(ltv_days=365), ltv_days=365)
     assert [("review: CAC > LTV/2" in f) for f in table["Flags"]] == \
         (_performance(ltv_days=365)["ltv_cac"] < 2).tolist()

@@ -7,11 +7,10 @@ import functools
 
 import numpy as np
 import pandas as pd
-import plotly.io as pio
 import pytest
 
 from analytics import Dataset, funnel, rfm
-from tests.pages.conftest import open_page
+from tests.pages.conftest import open_page, shown_table, plotly_figures
 from ui import data, format
 from ui.funnel_widgets import decode_steps, encode_steps
 
@@ -26,17 +25,12 @@ def _events():
     return data.in_range(data.SAMPLE_ID, "events", max(first, last - dt.timedelta(days=364)), last)
 
 
-def _table(at, column):
-    """The shown table that has ``column``."""
-    return next(d.value for d in at.dataframe if column in d.value.columns)
 
 
 def _metrics(at):
     return {m.label: (m.value, m.delta) for m in at.metric}
 
 
-def _figures(at):
-    return [pio.from_json(chart.proto.spec) for chart in at.get("plotly_chart")]
 
 
 def _text(at):
@@ -57,7 +51,7 @@ def test_default_funnel_on_the_sample_matches_the_analytics():
     assert [at.multiselect(key=f"fun_step_{k}").value for k in range(1, 6)] == [[s] for s in STEPS]
     events = _events()
     expected = funnel.funnel(events, STEPS)
-    _check_steps_table(_table(at, "Event(s)"), expected)
+    _check_steps_table(shown_table(at, "Event(s)"), expected)
     # biggest drop: the lowest conversion from the previous step
     worst = int(expected["step_conversion"].iloc[1:].idxmin())
     metrics = _metrics(at)
@@ -66,14 +60,14 @@ def test_default_funnel_on_the_sample_matches_the_analytics():
     assert metrics["Overall conversion"][0] == format.pct(expected["conversion"].iloc[-1])
     assert metrics["Biggest drop"] == (f"{format.pct(1 - expected['step_conversion'].iloc[worst])} lost",
                                        f"at step {worst + 1}: {STEPS[worst]}")
-    funnel_fig, trend_fig, times_fig = _figures(at)
+    funnel_fig, trend_fig, times_fig = plotly_figures(at)
     assert funnel_fig.data[0].marker.color[worst] != funnel_fig.data[0].marker.color[0]  # highlighted
     trend = funnel.conversion_trend(events, STEPS, freq="W")
-    shown = _table(at, "Converted")
+    shown = shown_table(at, "Converted")
     assert shown["Users at step 1"].tolist() == trend["entered"].tolist()
     assert shown["Converted"].tolist() == trend["converted"].tolist()
     times = funnel.step_times(events, STEPS, 1, 5)
-    assert _table(at, "Time")["Users"].sum() == len(times)
+    assert shown_table(at, "Time")["Users"].sum() == len(times)
     # the drop-off list defaults to the step before the biggest drop
     assert at.selectbox(key="fun_drop").value == worst
     dropped = funnel.dropped_users(events, STEPS, worst)
@@ -96,19 +90,19 @@ def test_link_restores_steps_window_order_breakdown_and_view_settings():
     assert at.selectbox(key="fun_drop").value == 2
     events, steps = _events(), ["visit", ["view", "add_to_cart"], "purchase"]
     options = dict(window=pd.Timedelta(hours=2), order="strict")
-    _check_steps_table(_table(at, "Event(s)"), funnel.funnel(events, steps, **options))
+    _check_steps_table(shown_table(at, "Event(s)"), funnel.funnel(events, steps, **options))
     by_device = funnel.funnel(events, steps, by="device", **options)
-    table = _table(at, "Device")
+    table = shown_table(at, "Device")
     assert table["Device"].tolist() == by_device["device"].iloc[::3].astype(str).tolist()
     assert table["Users at step 1"].tolist() == by_device["users"].iloc[::3].tolist()
     purchase = by_device["conversion"].iloc[2::3]
     np.testing.assert_allclose(table["→ 3 purchase (%)"], (purchase * 100).round(2))
     trend = funnel.conversion_trend(events, steps, freq="D", **options)
-    assert _table(at, "Converted")["Converted"].tolist() == trend["converted"].tolist()
-    assert _table(at, "Time")["Users"].sum() == len(funnel.step_times(events, steps, 2, 3, **options))
+    assert shown_table(at, "Converted")["Converted"].tolist() == trend["converted"].tolist()
+    assert shown_table(at, "Time")["Users"].sum() == len(funnel.step_times(events, steps, 2, 3, **options))
     dropped = funnel.dropped_users(events, steps, 2, **options)
     assert f"**{format.count(len(dropped))}** users reached step 2" in _text(at)
-    titles = [fig.layout.title.text for fig in _figures(at)]
+    titles = [fig.layout.title.text for fig in plotly_figures(at)]
     assert titles[0] == "Funnel: within 2 hours, strict order"
     assert titles[1] == "Conversion from step 1 by device"
     assert "Time from step 2 (view | add_to_cart) to step 3 (purchase)" in titles
@@ -119,24 +113,24 @@ def test_widgets_change_the_output_and_the_link():
     events = _events()
     at.segmented_control(key="fun_order").set_value("any_order").run()
     assert at.query_params["fun_order"] == "any_order"
-    _check_steps_table(_table(at, "Event(s)"), funnel.funnel(events, STEPS, order="any_order"))
+    _check_steps_table(shown_table(at, "Event(s)"), funnel.funnel(events, STEPS, order="any_order"))
     at.selectbox(key="fun_unit").set_value("none").run()
     assert at.number_input(key="fun_window").proto.disabled
-    _check_steps_table(_table(at, "Event(s)"), funnel.funnel(events, STEPS, order="any_order", window=None))
+    _check_steps_table(shown_table(at, "Event(s)"), funnel.funnel(events, STEPS, order="any_order", window=None))
     # steps: an OR-step, then one more step, then back to four steps
     at.multiselect(key="fun_step_4").set_value(["checkout", "purchase"]).run()
     assert at.query_params["fun_steps"] == "visit,view,add_to_cart,checkout|purchase,purchase"
     at.button(key="fun_remove").click().run()
     steps = ["visit", "view", "add_to_cart", ["checkout", "purchase"]]
     assert at.query_params["fun_steps"] == "visit,view,add_to_cart,checkout|purchase"
-    _check_steps_table(_table(at, "Event(s)"), funnel.funnel(events, steps, order="any_order", window=None))
+    _check_steps_table(shown_table(at, "Event(s)"), funnel.funnel(events, steps, order="any_order", window=None))
     at.button(key="fun_add").click().run()
     assert at.multiselect(key="fun_step_5").value == []
     assert "Empty steps are skipped" in _text(at)
     at.multiselect(key="fun_step_5").set_value(["visit"]).run()
     assert at.query_params["fun_steps"].endswith(",visit")
     at.selectbox(key="fun_by").set_value("region").run()
-    assert "Region" in _table(at, "Users at step 1").columns
+    assert "Region" in shown_table(at, "Users at step 1").columns
     assert not at.exception
 
 
@@ -148,13 +142,13 @@ def test_rfm_segment_breakdown_uses_the_segments_of_the_orders_in_the_range():
     segmented = rfm.segment(rfm.score(rfm.rfm_table(orders)))
     segments = pd.Series(segmented["segment"].array, index=pd.Index(segmented["customer_id"]), name="segment")
     expected = funnel.funnel(_events(), STEPS, by=segments)
-    table = _table(at, "RFM segment")
+    table = shown_table(at, "RFM segment")
     labels = expected["segment"].iloc[::5].astype(object).fillna("No order in range").tolist()
     assert table["RFM segment"].tolist() == labels
     assert table["Users at step 1"].tolist() == expected["users"].iloc[::5].tolist()
     purchase = expected["conversion"].iloc[4::5]
     np.testing.assert_allclose(table["→ 5 purchase (%)"], (purchase * 100).round(2))
-    panels = [a.text for a in _figures(at)[1].layout.annotations]
+    panels = [a.text for a in plotly_figures(at)[1].layout.annotations]
     assert panels[-1] == f"No order in range · {format.count(expected['users'].iloc[-5])} users"
 
 
@@ -167,7 +161,7 @@ def test_a_bad_steps_link_warns_and_falls_back_to_the_default_steps(query, warni
     at = open_page(PAGE, **query)
     assert not at.exception
     assert any(warning in w.value and "showing the default steps" in w.value for w in at.warning)
-    assert _table(at, "Event(s)")["Event(s)"].tolist() == STEPS
+    assert shown_table(at, "Event(s)")["Event(s)"].tolist() == STEPS
 
 
 def test_bad_option_values_in_the_link_fall_back_to_defaults_and_the_window_is_capped():
@@ -180,9 +174,9 @@ def test_bad_option_values_in_the_link_fall_back_to_defaults_and_the_window_is_c
     # 200 days is more than the 90-day maximum
     assert at.number_input(key="fun_window").value == 200
     assert "capped at 90 days" in _text(at)
-    assert _figures(at)[0].layout.title.text == "Funnel: within 90 days, sequential"
+    assert plotly_figures(at)[0].layout.title.text == "Funnel: within 90 days, sequential"
     expected = funnel.funnel(_events(), STEPS, window=pd.Timedelta(days=90))
-    assert _table(at, "Event(s)")["Users"].tolist() == expected["users"].tolist()
+    assert shown_table(at, "Event(s)")["Users"].tolist() == expected["users"].tolist()
 
 
 def test_view_only_link_shows_the_settings_disabled_with_downloads():
@@ -221,12 +215,12 @@ def test_tiny_shop_by_hand():
     ds_id = _tiny()
     # the sample's steps that exist here (visit, view) are the default
     at = open_page(PAGE, ds=ds_id)
-    assert _table(at, "Event(s)")["Event(s)"].tolist() == ["visit", "view"]
+    assert shown_table(at, "Event(s)")["Event(s)"].tolist() == ["visit", "view"]
     at = open_page(PAGE, ds=ds_id, fun_steps="visit,view,buy", fun_freq="D", fun_drop="1")
     assert not at.exception
     # visit a, b, c = 3; view a (5 min), b (2 days) = 2, median (300 s + 172,800 s) / 2 = 1.0 d; buy a
     # (25 min) = 1. Step conversions 2/3 and 1/2: the biggest drop is at step 3 (50% lost).
-    table = _table(at, "Event(s)")
+    table = shown_table(at, "Event(s)")
     assert table["Users"].tolist() == [3, 2, 1]
     assert table["From step 1 (%)"].tolist() == [100.0, 66.67, 33.33]
     assert table["Drop-off (%)"].tolist() == [0.0, 33.33, 50.0]
@@ -234,14 +228,14 @@ def test_tiny_shop_by_hand():
     assert _metrics(at)["Biggest drop"] == ("50.0% lost", "at step 3: buy")
     assert _metrics(at)["Median time to convert"][0] == "30.0 min"
     # entry days Jan 2 (a, converts), Jan 3 (b), Jan 4 (c)
-    trend = _table(at, "Converted")
+    trend = shown_table(at, "Converted")
     assert trend["Entry period (start)"].tolist() == [dt.date(2024, 1, d) for d in (2, 3, 4)]
     assert trend["Converted"].tolist() == [1, 0, 0]
     # dropped after step 1: c only
     assert "**1** users reached step 1 (visit) but not step 2 (view)" in _text(at)
     # a 1-day window: b's view (2 days later) no longer counts; step 2 loses 2 of 3
     at = open_page(PAGE, ds=ds_id, fun_steps="visit,view,buy", fun_window="1")
-    assert _table(at, "Event(s)")["Users"].tolist() == [3, 1, 1]
+    assert shown_table(at, "Event(s)")["Users"].tolist() == [3, 1, 1]
     assert _metrics(at)["Biggest drop"] == ("66.7% lost", "at step 2: view")
 
 
@@ -261,7 +255,7 @@ def test_segment_breakdown_without_orders_in_the_range_warns_and_shows_the_plain
     at = open_page(PAGE, ds=_tiny(), range=["2024-01-02", "2024-01-05"], fun_by="segment")
     assert not at.exception
     assert any("RFM segments are not available: rfm_table found no orders" in w.value for w in at.warning)
-    assert _table(at, "Event(s)")["Users"].tolist() == [3, 2]  # visit a, b, c; view a, b (default steps)
+    assert shown_table(at, "Event(s)")["Users"].tolist() == [3, 2]  # visit a, b, c; view a, b (default steps)
     assert len(at.get("plotly_chart")) == 3  # funnel, trend, times: no breakdown
 
 

@@ -13,7 +13,7 @@ from analytics.dataset import KINDS
 from analytics.pushdown import SqlSource, check_source
 from analytics.sample import make_sample
 from tests.analytics.conftest import postgres_url  # noqa: F401 (fixture: a throw-away PostgreSQL server)
-from tests.pages.conftest import open_page
+from tests.pages.conftest import open_page, shown_table
 from ui import data
 
 PASSWORD = "s3cr3t-pw"
@@ -62,8 +62,6 @@ def _metrics(at) -> dict:
     return {m.label: m.value for m in at.metric}
 
 
-def _table(at, column: str) -> pd.DataFrame:
-    return next(d.value for d in at.dataframe if column in d.value.columns)
 
 
 def _infos(at) -> list[str]:
@@ -82,7 +80,7 @@ def test_overview_shows_the_same_tiles_and_trend(pair):
 def test_segments_show_the_same_tiles_and_profiles(pair):
     memory, live = _both("pages/2_Segments.py", pair)
     assert _metrics(live) == _metrics(memory)
-    pd.testing.assert_frame_equal(_table(live, "Median R (days)"), _table(memory, "Median R (days)"))
+    pd.testing.assert_frame_equal(shown_table(live, "Median R (days)"), shown_table(memory, "Median R (days)"))
     memory, live = _both("pages/2_Segments.py", pair, seg_view="clusters", seg_k="4")
     assert _metrics(live) == _metrics(memory)
 
@@ -101,7 +99,7 @@ def test_the_sidebar_date_range_reaches_the_database(pair, shop):
 def test_retention_shows_the_same_cohorts(pair):
     memory, live = _both("pages/4_Retention.py", pair)
     assert _metrics(live) == _metrics(memory)
-    pd.testing.assert_frame_equal(_table(live, "Cohort"), _table(memory, "Cohort"))
+    pd.testing.assert_frame_equal(shown_table(live, "Cohort"), shown_table(memory, "Cohort"))
     memory, live = _both("pages/4_Retention.py", pair, ret_period="W", ret_mode="on_or_after")
     assert _metrics(live) == _metrics(memory)
 
@@ -112,7 +110,7 @@ def test_funnel_shows_the_same_steps(pair):
     time_tile = "Median time to convert"
     assert shown.pop(time_tile) == "—" and expected.pop(time_tile) != "—"  # needs the per-user frame
     assert shown == expected
-    pd.testing.assert_frame_equal(_table(live, "Users"), _table(memory, "Users"))
+    pd.testing.assert_frame_equal(shown_table(live, "Users"), shown_table(memory, "Users"))
     assert any("Needs the data in memory: the conversion trend" in text for text in _infos(live))
     assert not any("Needs the data in memory" in text for text in _infos(memory))
 
@@ -120,7 +118,7 @@ def test_funnel_shows_the_same_steps(pair):
 def test_channels_show_the_same_last_touch_performance(pair):
     memory, live = _both("pages/5_Channels.py", pair)
     assert _metrics(live) == _metrics(memory)
-    pd.testing.assert_frame_equal(_table(live, "ROAS"), _table(memory, "ROAS"))
+    pd.testing.assert_frame_equal(shown_table(live, "ROAS"), shown_table(memory, "ROAS"))
     assert len(live.get("plotly_chart")) == 3  # ROAS bars, CAC vs LTV, the weekly trend
     assert any("Needs the data in memory: multi-touch attribution" in text for text in _infos(live))
 
@@ -128,7 +126,7 @@ def test_channels_show_the_same_last_touch_performance(pair):
 def test_budget_fits_the_same_curves(pair):
     memory, live = _both("pages/6_Budget.py", pair)
     assert _metrics(live) == _metrics(memory) and _metrics(live)
-    pd.testing.assert_frame_equal(_table(live, "Days with spend"), _table(memory, "Days with spend"))
+    pd.testing.assert_frame_equal(shown_table(live, "Days with spend"), shown_table(memory, "Days with spend"))
 
 
 @pytest.mark.parametrize("script", ["app.py", "pages/2_Segments.py"])

@@ -2,16 +2,14 @@
 revenue view and the activity basis, on the bundled sample (numbers checked against analytics.cohort called
 directly) and on a tiny saved data set worked out by hand."""
 
-import base64
 import datetime as dt
 import functools
 import numpy as np
 import pandas as pd
-import plotly.io as pio
 import pytest
 
 from analytics import Dataset, cohort
-from tests.pages.conftest import open_page
+from tests.pages.conftest import open_page, shown_table, plotly_figures, plotly_array
 from ui import data, format
 
 PAGE = "pages/4_Retention.py"
@@ -39,21 +37,10 @@ def _metrics(at):
     return {m.label: (m.value, m.delta) for m in at.metric}
 
 
-def _table(at, column):
-    """The shown table that has ``column``."""
-    return next(d.value for d in at.dataframe if column in d.value.columns)
 
 
-def _figures(at):
-    return [pio.from_json(chart.proto.spec) for chart in at.get("plotly_chart")]
 
 
-def _array(value):
-    """A plotly array from a chart spec: plain list, or typed array {dtype, bdata, shape}."""
-    if isinstance(value, dict):
-        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
-        return flat.reshape([int(n) for n in str(value.get("shape", len(flat))).split(",")])
-    return np.asarray(value, dtype=float)
 
 
 def _offsets(frame):
@@ -80,16 +67,16 @@ def test_default_view_shows_monthly_cohorts_of_the_range_on_the_full_history():
     assert metrics["Average M1 retention"] == (format.pct(m1), f"{(m1 - 0.15) * 100:+.1f} pp vs target")
     flags = cohort.below_target(long, offset=1, rate=0.15)
     assert metrics["Cohorts below target"][0] == f"{flags['below'].sum()} of {flags['rate'].notna().sum()}"
-    table = _table(at, "Below target")
+    table = shown_table(at, "Below target")
     assert table["Cohort"].tolist() == ["Average (weighted)", *(f"{c:%Y-%m}" for c in matrix.index)]
     assert table["Customers"].tolist() == [matrix["size"].sum(), *matrix["size"]]
     offsets = [c for c in matrix.columns if c != "size"]
     assert _offsets(table) == [f"M{k}" for k in offsets]
     expected = np.vstack([curve.set_index("offset")["rate"].reindex(offsets), matrix[offsets]]) * 100
     np.testing.assert_allclose(table[_offsets(table)].to_numpy(dtype=float), expected.round(2))
-    heat, lines = _figures(at)
+    heat, lines = plotly_figures(at)
     assert heat.data[0].y[1] == f"{matrix.index[0]:%Y-%m} ({matrix['size'].iloc[0]:,})"
-    z = _array(heat.data[0].z)
+    z = plotly_array(heat.data[0].z)
     assert z.shape == (len(matrix) + 1, len(offsets))
     assert np.isnan(z[-1, 1])  # the last cohort's M1 is not observable: blank, not 0
     assert [trace.name for trace in lines.data] == ["Average of the cohorts shown", "Target M1 ≥ 15.0%"]
@@ -108,16 +95,16 @@ def test_link_restores_period_mode_offsets_target_cohorts_and_breakdown():
     assert at.multiselect(key="ret_cohorts").value == ["2026-01-05", "2026-03-02"]
     long = _shown(period="W", mode="on_or_after", max_offset=8)
     flags = cohort.below_target(long, offset=2, rate=0.5)
-    table = _table(at, "Below target")
+    table = shown_table(at, "Below target")
     assert _offsets(table) == [f"W{k}" for k in range(9)]
     assert table["Below target"].iloc[1:].tolist() == flags["below"].tolist()
-    heat, lines, by_channel = _figures(at)
+    heat, lines, by_channel = plotly_figures(at)
     flagged = [label for label in heat.layout.yaxis.ticktext if "▼" in label]
     assert len(flagged) == flags["below"].sum() > 0
     assert [trace.name for trace in lines.data] == [
         "Average of the cohorts shown", "2026-01-05", "2026-03-02", "Target W2 ≥ 50.0%"]
     split = cohort.average_curve(_shown(period="W", mode="on_or_after", max_offset=8, by="channel"))
-    by_table = _table(at, "Group")
+    by_table = shown_table(at, "Group")
     douyin = split[split["channel"] == "douyin"].set_index("offset")["rate"]
     row = by_table.set_index("Group").loc["douyin"]
     np.testing.assert_allclose(row[[f"W{k}" for k in range(9)]].to_numpy(dtype=float),
@@ -149,16 +136,16 @@ def test_revenue_view_shows_the_ltv_curve_and_the_repeat_rate():
     reached = ltv[ltv["customers"] > 0]
     label = f"LTV by M{reached['offset'].iloc[-1]}"
     assert _metrics(at)[label][0] == format.money(reached["revenue_per_customer"].iloc[-1])
-    table = _table(at, "Below target")
+    table = shown_table(at, "Below target")
     values = cohort.retention_matrix(long, value="revenue_per_customer")
     np.testing.assert_allclose(table[_offsets(table)].iloc[1:].to_numpy(dtype=float),
                                values.drop(columns="size").to_numpy().round(2))
     start, end = _range()
     repeat = cohort.repeat_rate(data.dataset(data.SAMPLE_ID).orders, asof=end, start=start)
-    shown = _table(at, "Eligible customers")
+    shown = shown_table(at, "Eligible customers")
     assert shown["Eligible customers"].tolist() == repeat["eligible"].tolist()
     assert shown["Repeat rate (%)"].tolist() == pytest.approx((repeat["rate"] * 100).round(2).tolist())
-    bars = _figures(at)[-1]
+    bars = plotly_figures(at)[-1]
     assert bars.layout.shapes[0].y0 == 0.7  # the target line
     assert len(at.get("download_button")) == 4  # cohort table, average curve, repeat rate, report
 
@@ -169,7 +156,7 @@ def test_events_basis_measures_activity_retention_from_the_first_event():
     assert "first event ever" in "".join(c.value for c in at.caption)
     assert "New users" in _metrics(at)
     matrix = cohort.retention_matrix(_shown("activity", period="M", max_offset=12))
-    table = _table(at, "Below target")
+    table = shown_table(at, "Below target")
     assert table["Customers"].iloc[1:].tolist() == matrix["size"].tolist()
     np.testing.assert_allclose(table[_offsets(table)].iloc[1:].to_numpy(dtype=float),
                                (matrix.drop(columns="size").to_numpy() * 100).round(2))
@@ -191,7 +178,7 @@ def test_tiny_shop_by_hand_cohorts_start_in_the_range_and_follow_the_first_order
     assert not at.exception
     # Jan {a, b}: Feb a -> 50%, Mar nobody -> 0%. Feb {c}: Mar c -> 100%. Mar {d}. "old" is in the
     # Dec cohort, which starts before the range. Average M1 (1 + 1) / (2 + 1), M2 0 / 2.
-    table = _table(at, "Below target")
+    table = shown_table(at, "Below target")
     assert table["Cohort"].tolist() == ["Average (weighted)", "2024-01", "2024-02", "2024-03"]
     assert table["Customers"].tolist() == [4, 2, 1, 1]
     assert table["M1"].tolist()[:3] == [66.67, 50.0, 100.0]
@@ -201,16 +188,16 @@ def test_tiny_shop_by_hand_cohorts_start_in_the_range_and_follow_the_first_order
     assert table["Below target"].tolist() == [None, True, False, False]
     assert _metrics(at)["Cohorts below target"][0] == "1 of 2"
     assert _metrics(at)["Average M1 retention"] == ("66.7%", "+6.7 pp vs target")
-    heat = _figures(at)[0]
+    heat = plotly_figures(at)[0]
     assert heat.layout.yaxis.ticktext[1] == "<span style='color:#E4572E'><b>▼ 2024-01 (2)</b></span>"
     at = open_page(PAGE, ds=ds_id, range=["2024-01-01", "2024-03-31"], ret_view="revenue")
     # revenue per customer: Jan (10 + 20) / 2 = 15, + 5 - 3 in Feb -> 16, nothing in Mar -> 16
-    table = _table(at, "Below target")
+    table = shown_table(at, "Below target")
     assert table[["M0", "M1", "M2"]].iloc[1].tolist() == [15.0, 16.0, 16.0]
     # repeat rate of the customers acquired from Jan 1 ("old" is not new): eligible for 30 days =
     # first order at least 30 days before Mar 31: a, b, c (d is not); again within 30 days: a (Jan 5 ->
     # Feb 3, 29 days) and c (Feb 10 -> Mar 5, 24 days); b's refund is not an order -> 2 of 3
-    repeat = _table(at, "Eligible customers")
+    repeat = shown_table(at, "Eligible customers")
     assert repeat.iloc[0].tolist() == ["30 days", 3, 2, 66.67]
 
 
