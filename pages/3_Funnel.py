@@ -26,10 +26,10 @@ locked = active.view_only
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def _segments(ds_id: str, start: dt.date, end: dt.date, _orders: pd.DataFrame) -> pd.Series:
-    """The RFM segment (default 5 x 5 map, quantile scores) of every customer with an order in
-    ``start``..``end`` (``_orders``: those orders), indexed by customer id."""
-    segmented = rfm.segment(rfm.score(rfm.rfm_table(_orders)))
+def _segments(ds_id: str, start: dt.date, end: dt.date, _table: pd.DataFrame) -> pd.Series:
+    """The RFM segment (default 5 x 5 map, quantile scores) of every customer of ``_table`` (the cached
+    RFM table of the orders in ``start``..``end``, ``compute.rfm_table``), indexed by customer id."""
+    segmented = rfm.segment(rfm.score(_table))
     return pd.Series(segmented["segment"].array, index=pd.Index(segmented["customer_id"]), name="segment")
 
 
@@ -80,7 +80,7 @@ by, segments = s.by, None
 if by == "segment":
     try:
         with st.spinner(t("common.computing")):
-            segments = _segments(active.ds_id, active.start, active.end, active.table("orders"))
+            segments = _segments(active.ds_id, active.start, active.end, compute.rfm_table(active, None)[0])
     except AnalyticsInputError as exc:
         st.warning(t("funnel.no_segments", reason=str(exc)))
         by = "none"
