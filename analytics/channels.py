@@ -140,7 +140,7 @@ def _acquisitions(o: OrderArrays, channel: np.ndarray, lo: int | None, hi: int |
     first_ts <= order_ts < first_ts + (d + 1) days.
 
     The first order is the earliest row with amount >= 0; equal times go to the row listed first.
-    One row-sized int64 buffer is reused throughout (fresh 80 MB arrays cost more than the passes).
+    One row-sized int64 buffer is reused throughout (fresh row-sized arrays cost page faults).
     """
     times = o.times.view(np.int64)
     n_rows, n_customers = len(times), len(o.customers)

@@ -484,7 +484,7 @@ def _stream(events: pd.DataFrame, spec: _Spec, *, where: str) -> _Stream:
 
 class _StepIndex:
     """Finds a step's next event from any stream position: the step's positions and, per position, how
-    many of them come before it (one running sum: 3x faster than binary-searching millions of origins).
+    many of them come before it (one running sum instead of a binary search per origin).
 
     ``at(k)`` re-indexes for step k (0-based) in two buffers of stream length that live as long as the
     index, so the walk allocates them once, not per step (fresh pages of 100s of MB cost more than

@@ -98,7 +98,7 @@ _NS_PER_DAY = 86_400 * 10**9
 def day_numbers(times: np.ndarray) -> np.ndarray:
     """Whole days since 1970-01-01 (int64) for a naive datetime64 array: the calendar day of each time.
 
-    Integer floor division of the nanoseconds (5x faster than ``astype("datetime64[D]")``).
+    Integer floor division of the nanoseconds (no calendar conversion as ``astype("datetime64[D]")``).
     """
     return times.astype("datetime64[ns]", copy=False).view(np.int64) // _NS_PER_DAY
 
@@ -128,7 +128,7 @@ def user_time_order(user: np.ndarray, time: np.ndarray, n_users: int) -> np.ndar
     ``user``: int64 codes 0..n_users-1; ``time``: int64 (e.g. nanoseconds). Ties keep input order.
     Time order first (free for a log sorted by time), then a stable O(n) counting sort by user, built
     as a CSR matrix (row = user, column = position: scipy's COO -> CSR conversion is a counting sort);
-    2-4x faster than np.lexsort or a stable argsort on millions of rows.
+    O(n), where np.lexsort or a stable argsort are O(n log n).
     """
     if _in_user_time_order(user, time):
         return None

@@ -659,7 +659,7 @@ def _group_medians(codes: np.ndarray, size: int, columns: dict[str, np.ndarray])
     """Median of each column per group 0..size-1 (NaN for an empty group).
 
     One stable sort of the group codes (a radix sort on small integers), then a partition-based median
-    of each group's slice: about 2.5x faster than pandas' groupby median at 2M customers.
+    of each group's slice, without pandas' groupby machinery.
     """
     order = np.argsort(codes.astype(np.int32 if size > np.iinfo(np.int16).max else np.int16), kind="stable")
     bounds = np.concatenate([[0], np.cumsum(np.bincount(codes, minlength=size))])
