@@ -46,6 +46,7 @@ _BAD_ROW_SAMPLE = 20
 _EXAMPLES = 5
 _QUERY = re.compile(r"^\(?\s*(select|with)\b", re.IGNORECASE)
 _TEXT_IDS = ("order_id", "session_id")  # kept as strings; other ids and labels become category
+_MANY_LABELS = ("customer_id", "user_id")  # categories with many distinct values
 # Sniffing mixed encodings: lines with a byte >= 0x80, and lines of ASCII plus two or more three-byte
 # UTF-8 sequences (e.g. Chinese text in UTF-8; about 1 in 4,000 GBK lines of three-character names
 # match by chance).
@@ -420,7 +421,7 @@ def _load(raw: pd.DataFrame, kind: str, *, label: str, mapping, timezone, where:
     if lines:
         kept = _aggregate(kept)
         problems.append(_line_items_line(int(keep.sum()), len(kept), used))
-    frame = _canonical(kept, kind)
+    frame = _canonical(kept, kind, subset=kept is not work)
     used = {f: c for f, c in used.items() if f != ("amount" if lines else "unit_price")}
     return LoadResult(frame=frame, problems=problems, mapping=used, rows_read=len(raw),
                       rows_dropped=int((~keep).sum()), rows_loaded=len(frame), bad_rows=_bad_rows(raw, drops),
@@ -527,14 +528,17 @@ def _clean(raw, used, kind: str, *, lines: bool, timezone) -> tuple[pd.DataFrame
     """Coerce each mapped column -> (work frame indexed like ``raw``, [(field, Note)]).
 
     Columns are coerced in parallel threads (the pyarrow / numpy kernels doing the work release the
-    GIL); results and notes come back in the order of ``used``.
+    GIL), customer / user ids first: with their many distinct values they take longest, and a long
+    job started last would leave the other threads idle. Results and notes come back in the order of
+    ``used``.
     """
     fields = [f for f in used if not (lines and f == "amount")]  # line items: quantity x unit_price
     dropping = {f: f in REQUIRED[kind] or lines and f in ("quantity", "unit_price") for f in fields}
+    longest_first = sorted(fields, key=lambda f: f not in _MANY_LABELS)
     with ThreadPoolExecutor(max_workers=max(1, min(len(fields), os.cpu_count() or 1))) as pool:
         futures = {f: pool.submit(_coerce, raw[used[f]], f, kind, timezone=timezone, dropping=dropping[f])
-                   for f in fields}
-        coerced = {field: future.result() for field, future in futures.items()}
+                   for f in longest_first}
+        coerced = {field: futures[field].result() for field in fields}
     work = pd.DataFrame({field: values for field, (values, _) in coerced.items()}, index=raw.index,
                         copy=False)  # no copy into 2-D blocks
     notes = [(field, note) for field, (_, field_notes) in coerced.items() for note in field_notes]
@@ -591,7 +595,9 @@ def _drops(work: pd.DataFrame, kind: str, *, lines: bool) -> list[tuple[tuple, n
             dropped |= hit
     if kind == "orders" and "order_id" in work and not lines:
         first = np.flatnonzero(~dropped & (work["amount"] >= 0).to_numpy())
-        ids = work["order_id"] if len(first) == len(work) else work["order_id"].iloc[first]
+        ids = work["order_id"]
+        if len(first) < len(work):
+            ids = pd.Series(ids.array.take(first))  # without the index: taking it costs as much again
         repeated = first[_repeated(ids)]
         if len(repeated):
             out.append((("duplicate order_id", ("order_id",)), repeated))
@@ -701,16 +707,17 @@ def _line_items_line(n_lines: int, n_orders: int, used: Mapping[str, str]) -> st
             f"first line.{ignored}")
 
 
-def _canonical(kept: pd.DataFrame, kind: str) -> pd.DataFrame:
-    """The work frame's contract columns, in contract order, on a RangeIndex; categorical ids and
-    labels keep only the categories of the rows kept."""
+def _canonical(kept: pd.DataFrame, kind: str, *, subset: bool) -> pd.DataFrame:
+    """The work frame's contract columns, in contract order, on a RangeIndex. ``subset``: some rows
+    were dropped (or aggregated); categorical ids and labels then keep only the categories of the rows
+    kept (every category of a cleaned column is used by some row of it)."""
     columns = [c for c in (*REQUIRED[kind], *OPTIONAL[kind]) if c in kept]
     out = {}
     for column in columns:
         values = kept[column].reset_index(drop=True)
         if column in _TEXT_IDS:
             out[column] = values.astype("str")
-        elif column in ID_COLUMNS or column in LABEL_COLUMNS:
+        elif subset and (column in ID_COLUMNS or column in LABEL_COLUMNS):
             out[column] = _used_categories(values)
         else:
             out[column] = values

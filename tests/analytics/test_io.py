@@ -369,6 +369,19 @@ def test_a_file_on_the_fast_paths_loads_like_the_same_file_needing_cleaning(tmp_
                                          "duplicate order_id"]}
 
 
+def test_categories_are_the_cleaned_values_whether_or_not_rows_are_dropped(tmp_path):
+    # " ads" and "ads" are one channel, "none" is missing: never a category, with or without drops.
+    header = "order_id,customer_id,order_ts,amount,channel\n"
+    rows = "1,c2,2024-01-05,10, ads\n2,c1,2024-01-06,5,none\n3,c2,2024-01-07,7,ads\n"
+    kept = load_table(_write(tmp_path, "kept.csv", header + rows), "orders")
+    dropped = load_table(_write(tmp_path, "dropped.csv", header + rows + "4,c3,-,9,organic\n"), "orders")
+    assert kept.rows_dropped == 0 and dropped.rows_dropped == 1
+    for result in (kept, dropped):
+        assert list(result.frame["customer_id"].cat.categories) == ["c1", "c2"]
+        assert list(result.frame["channel"].cat.categories) == ["ads"]
+        assert result.frame["channel"].isna().tolist() == [False, True, False]
+
+
 def test_leading_zero_ids_are_kept(tmp_path):
     text = "user_id,event_ts,event_name,session_id\n0012,2024-01-05,view,0003\n012,2024-01-05,view,3\n"
     frame = load_table(_write(tmp_path, "e.csv", text), "events").frame
