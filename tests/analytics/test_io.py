@@ -109,6 +109,16 @@ def test_quoted_newlines_and_row_numbers_count_records(tmp_path):
     assert result.bad_rows["row"].tolist() == [3]
 
 
+def test_repeated_headers_are_numbered_and_every_value_is_text(tmp_path):
+    text = "amount,amount,amount.1,id\n1.50,2,x,007\n,3,y,\n"
+    frame = read_raw(_write(tmp_path, "dup.csv", text))
+    # the second "amount" becomes "amount.2": "amount.1" is taken by the third column
+    assert frame.columns.tolist() == ["amount", "amount.2", "amount.1", "id"]
+    assert frame.to_dict("list") == {"amount": ["1.50", NAN], "amount.2": ["2", "3"],
+                                     "amount.1": ["x", "y"], "id": ["007", NAN]}
+    assert frame.index.tolist() == [2, 3]
+
+
 def test_xlsx_file_keeps_typed_cells(tmp_path):
     path = tmp_path / "orders.xlsx"
     pd.DataFrame({"Customer ID": [7, 8], "Order Date": _ts(["2024-01-05 13:00", "2024-01-06"]),
