@@ -613,17 +613,15 @@ def _drops(work: pd.DataFrame, kind: str, *, lines: bool) -> list[tuple[tuple, n
             dropped |= hit
     if kind == "orders" and "order_id" in work and not lines:
         first = np.flatnonzero(~dropped & (work["amount"] >= 0).to_numpy())
-        ids = work["order_id"]
-        if len(first) < len(work):
-            ids = pd.Series(ids.array.take(first))  # without the index: taking it costs as much again
-        repeated = first[_repeated(ids)]
+        repeated = first[_repeated(work["order_id"], None if len(first) == len(work) else first)]
         if len(repeated):
             out.append((("duplicate order_id", ("order_id",)), repeated))
     return out
 
 
-def _repeated(ids: pd.Series) -> np.ndarray:
-    """``ids.duplicated()`` as a boolean array: True for each later occurrence of a value.
+def _repeated(ids: pd.Series, rows: np.ndarray | None = None) -> np.ndarray:
+    """``ids.iloc[rows].duplicated()`` as a boolean array (``rows``: positions, None = all): True for
+    each later occurrence of a value.
 
     Integer ids written as text are compared as int64 first: equal texts give equal numbers, so only
     rows whose number repeats can repeat their text, and only those are compared as text (none when
@@ -631,21 +629,28 @@ def _repeated(ids: pd.Series) -> np.ndarray:
     """
     numbers = _int64(ids)
     if numbers is None:
-        return ids.duplicated().to_numpy()
-    out = np.zeros(len(ids), dtype=bool)
+        return _text_at(ids, rows).duplicated().to_numpy()
+    if rows is not None:
+        numbers = numbers[rows]
+    out = np.zeros(len(numbers), dtype=bool)
     if not (numbers[1:] > numbers[:-1]).all():
         maybe = np.flatnonzero(pd.Series(numbers).duplicated(keep=False).to_numpy())
-        out[maybe] = ids.iloc[maybe].duplicated().to_numpy()
+        out[maybe] = _text_at(ids, maybe if rows is None else rows[maybe]).duplicated().to_numpy()
     return out
 
 
+def _text_at(ids: pd.Series, rows: np.ndarray | None) -> pd.Series:
+    """The ids at positions ``rows`` (None = all) without their index (taking it costs as much again)."""
+    return ids if rows is None else pd.Series(ids.array.take(rows))
+
+
 def _int64(ids: pd.Series) -> np.ndarray | None:
-    """Text ids without missing values as int64 (one vectorised cast), or None if some id is missing
-    or not a whole number in int64's range."""
-    if not isinstance(ids.dtype, pd.StringDtype) or ids.hasnans:
+    """Text ids as int64 (one vectorised cast; 0 where missing), or None if some present id is not a
+    whole number in int64's range."""
+    if not isinstance(ids.dtype, pd.StringDtype):
         return None
     try:
-        return pc.cast(pa.array(ids), pa.int64()).to_numpy()
+        return pc.cast(pa.array(ids), pa.int64()).fill_null(0).to_numpy()
     except pa.ArrowInvalid:
         return None
 

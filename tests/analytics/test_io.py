@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import strategies as st
 import sqlalchemy as sa
 
 from analytics import AnalyticsInputError
@@ -762,3 +764,25 @@ def test_load_sql_validates_kind_and_query_or_table(shop_db):
     with pytest.raises(AnalyticsInputError, match=r"The 'query_or_table' parameter of load_sql must be a "
                        r"table name or a SELECT / WITH query. Got '  ' instead."):
         load_sql(url, "  ", "orders")
+
+
+@settings(deadline=None, derandomize=True, database=None, max_examples=150,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(st.sampled_from(["1", "2", "7", "007", "10", ""])
+                               | st.sampled_from(["x", "9" * 20]),
+                               st.sampled_from(["5", "-5", "0", ""])), min_size=1, max_size=12))
+@example(rows=[("7", "5"), ("007", "0"), ("7", "-5"), ("7", "5")])  # numbers: 7 repeats, "007" does not
+@example(rows=[("x", "5"), ("x", "5"), ("1", "5")])  # text: compared as text only
+def test_duplicate_order_ids_are_found_like_pandas_duplicated(tmp_path, rows):
+    # Ids equal as numbers but not as text ("7" / "007"), too big for int64, text, missing; refunds
+    # (negative amounts) and rows without an amount do not count as the first row of an order.
+    text = "customer_id,order_ts,amount,order_id\n" + "".join(
+        f"c,2024-01-05,{amount},{order_id}\n" for order_id, amount in rows)
+    frame = pd.DataFrame(rows, columns=["order_id", "amount"]).replace("", np.nan)
+    first = frame[frame["order_id"].notna() & frame["amount"].notna()
+                  & (frame["amount"].astype(float) >= 0)]
+    expected = sorted(first.index[first["order_id"].duplicated()] + 2)  # spreadsheet row numbers
+    assume(len(frame.dropna()) > len(expected))  # some row loads
+    result = load_table(_write(tmp_path, "d.csv", text), "orders")
+    got = result.bad_rows.loc[result.bad_rows["reason"] == "duplicate order_id", "row"].tolist()
+    assert got == expected[:20]
