@@ -12,7 +12,7 @@ export MALLOC_MMAP_MAX_ ?= 0
 export MALLOC_TRIM_THRESHOLD_ ?= 100000000000
 export MIMALLOC_PURGE_DELAY ?= -1
 
-.PHONY: run test loadtest bench bench-browser install install-dev chromium clean
+.PHONY: run test loadtest bench bench-browser bench-sql install install-dev chromium clean
 
 run: $(VENV)/.runtime
 	$(BIN)/streamlit run app.py --server.port $(PORT)
@@ -31,6 +31,11 @@ bench: $(VENV)/.dev
 # every page in Chromium with the 10M-order sample loaded: render seconds and server memory
 bench-browser: $(VENV)/.dev chromium
 	$(BIN)/python -m benchmarks.browser
+
+# the SQL push-down on a throw-away PostgreSQL server: COPY load seconds, step seconds, equal to memory?
+bench-sql: $(VENV)/.dev
+	bash scripts/install-postgres.sh
+	$(BIN)/python -m benchmarks.pushdown
 
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev

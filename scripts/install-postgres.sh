@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Install Debian's PostgreSQL server binaries for the push-down tests (tests/analytics/test_pushdown.py),
-# unless initdb and pg_ctl are already under /usr/lib/postgresql/*/bin. The tests start their own
-# throw-away server on 127.0.0.1; this script never starts the system service.
+# Install Debian's PostgreSQL server binaries for the push-down tests (tests/analytics/test_pushdown.py)
+# and benchmark (`make bench-sql`), unless initdb and pg_ctl are already under /usr/lib/postgresql/*/bin.
+# Both start their own throw-away server on 127.0.0.1 (benchmarks/postgres.py); this script never
+# starts the system service.
 set -euo pipefail
 for bin in /usr/lib/postgresql/*/bin; do
     if [ -x "$bin/initdb" ] && [ -x "$bin/pg_ctl" ]; then
