@@ -341,7 +341,7 @@ def _orders_by_user(o: OrderArrays, order_user: np.ndarray, n_groups: int, scale
 
     -> (rows: order row per joined order, starts: group starts (n_groups + 1), keys:
     scale.order_keys, moved along by the counting sort at almost no cost; amount, weight: gathered,
-    ~20 ns a row for 10M random reads, so the weight is derived from the amount when it can be).
+    one random read per row each, so the weight is derived from the amount when it can be).
     """
     rows, starts, keys = _group_by(order_user, n_groups, scale.order_keys(o.times.view(np.int64)))
     amount = o.amount[rows]

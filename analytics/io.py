@@ -262,7 +262,8 @@ def _parse_text(src: _Source, sep: str, encoding: str) -> pd.DataFrame:
 
 def _read_arrow_csv(src: _Source, sep: str, encoding: str) -> pd.DataFrame | None:
     """Every column as strings (empty -> NaN), read by pyarrow on all cores in blocks of
-    _CSV_BLOCK_BYTES (pandas' pyarrow engine reads 1 MiB blocks: a quarter slower on big files).
+    _CSV_BLOCK_BYTES (pandas' pyarrow engine fixes 1 MiB blocks, whose per-block work adds up on big
+    files).
     None when a header repeats: pandas' C reader then names the repeats "x.1", "x.2", ..."""
     table = pacsv.read_csv(
         src.handle(),

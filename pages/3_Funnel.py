@@ -124,6 +124,17 @@ if by_summary is not None:
     figures.append(by_fig)
     tables.append((t("funnel.breakdown_table", breakdown=group), by_table))
 
+
+def _chart_and_table(fig, key: str, title: str, rows: pd.DataFrame, filename: str) -> None:
+    """Show ``fig`` (widget key ``<key>_chart``) with its ``rows`` folded below it (CSV ``filename``);
+    both go into the page report (``figures``, ``tables``)."""
+    st.plotly_chart(fig, key=f"{key}_chart")
+    with st.expander(title):
+        fw.show_table(rows, filename, key=key)
+    figures.append(fig)
+    tables.append((title, rows))
+
+
 # trend, times and drop-off users come from the per-user frame: in memory only
 if compute.in_memory(active, t("live.funnel_sections")):
     # conversion trend by entry period
@@ -134,13 +145,8 @@ if compute.in_memory(active, t("live.funnel_sections")):
     trend_fig = charts.trend_chart(trend, freq=freq,
                                    provisional=fw.provisional_span(trend, freq, active.end, s.window),
                                    title=t("funnel.trend_title", period=t(f"funnel.freq_noun_{freq}")))
-    st.plotly_chart(trend_fig, key="trend_chart")
     st.caption(t("funnel.trend_note" if s.window is not None else "funnel.trend_note_none", end=active.end))
-    trend_rows = fw.trend_table(trend)
-    with st.expander(t("funnel.trend")):
-        fw.show_table(trend_rows, f"funnel_trend_{freq}.csv", key="trend")
-    figures.append(trend_fig)
-    tables.append((t("funnel.trend"), trend_rows))
+    _chart_and_table(trend_fig, "trend", t("funnel.trend"), fw.trend_table(trend), f"funnel_trend_{freq}.csv")
 
     # time to convert between any two steps
     st.subheader(t("funnel.times"))
@@ -160,12 +166,8 @@ if compute.in_memory(active, t("live.funnel_sections")):
         times_fig = charts.times_chart(bins, title=t("funnel.times_title", a=from_step, b=to_step,
                                                      a_name=step_names[from_step - 1],
                                                      b_name=step_names[to_step - 1]))
-        st.plotly_chart(times_fig, key="times_chart")
-        bin_rows = fw.bins_table(bins)
-        with st.expander(t("funnel.times")):
-            fw.show_table(bin_rows, f"funnel_time_{from_step}_to_{to_step}.csv", key="times")
-        figures.append(times_fig)
-        tables.append((t("funnel.times"), bin_rows))
+        _chart_and_table(times_fig, "times", t("funnel.times"), fw.bins_table(bins),
+                         f"funnel_time_{from_step}_to_{to_step}.csv")
 
     # the users who dropped after a step: a re-targeting list
     st.subheader(t("funnel.dropped"))

@@ -62,8 +62,6 @@ def _metrics(at) -> dict:
     return {m.label: m.value for m in at.metric}
 
 
-
-
 def _infos(at) -> list[str]:
     return [i.value for i in at.info]
 
