@@ -25,7 +25,6 @@ import charset_normalizer
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import sqlalchemy as sa
 from openpyxl.utils.exceptions import InvalidFileException
@@ -34,6 +33,7 @@ from analytics.clean import Note, as_text, parse_amount, parse_label, parse_time
 from analytics.dataset import ID_COLUMNS, KINDS, LABEL_COLUMNS, OPTIONAL, REQUIRED, TIME_COLUMNS
 from analytics.errors import AnalyticsInputError, require_choice
 from analytics.mapping import MAPPABLE, suggest_mapping
+from analytics.prep import repeated
 
 _SAMPLE_BYTES = 1 << 20
 _CSV_BLOCK_BYTES = 8 << 20
@@ -509,7 +509,7 @@ def _is_line_items(raw: pd.DataFrame, used: Mapping[str, str]) -> bool:
         return False
     if "amount" not in used:
         return True
-    return "quantity" in used and "order_id" in used and bool(_repeated(raw[used["order_id"]]).any())
+    return "quantity" in used and "order_id" in used and bool(repeated(raw[used["order_id"]]).any())
 
 
 def _require_fields(columns, used, kind: str, *, lines: bool, label: str) -> None:
@@ -614,46 +614,10 @@ def _drops(work: pd.DataFrame, kind: str, *, lines: bool) -> list[tuple[tuple, n
             dropped |= hit
     if kind == "orders" and "order_id" in work and not lines:
         first = np.flatnonzero(~dropped & (work["amount"] >= 0).to_numpy())
-        repeated = first[_repeated(work["order_id"], None if len(first) == len(work) else first)]
-        if len(repeated):
-            out.append((("duplicate order_id", ("order_id",)), repeated))
+        later = first[repeated(work["order_id"], None if len(first) == len(work) else first)]
+        if len(later):
+            out.append((("duplicate order_id", ("order_id",)), later))
     return out
-
-
-def _repeated(ids: pd.Series, rows: np.ndarray | None = None) -> np.ndarray:
-    """``ids.iloc[rows].duplicated()`` as a boolean array (``rows``: positions, None = all): True for
-    each later occurrence of a value.
-
-    Integer ids written as text are compared as int64 first: equal texts give equal numbers, so only
-    rows whose number repeats can repeat their text, and only those are compared as text (none when
-    the numbers strictly increase, as exported order numbers often do).
-    """
-    numbers = _int64(ids)
-    if numbers is None:
-        return _text_at(ids, rows).duplicated().to_numpy()
-    if rows is not None:
-        numbers = numbers[rows]
-    out = np.zeros(len(numbers), dtype=bool)
-    if not (numbers[1:] > numbers[:-1]).all():
-        maybe = np.flatnonzero(pd.Series(numbers).duplicated(keep=False).to_numpy())
-        out[maybe] = _text_at(ids, maybe if rows is None else rows[maybe]).duplicated().to_numpy()
-    return out
-
-
-def _text_at(ids: pd.Series, rows: np.ndarray | None) -> pd.Series:
-    """The ids at positions ``rows`` (None = all) without their index (taking it costs as much again)."""
-    return ids if rows is None else pd.Series(ids.array.take(rows))
-
-
-def _int64(ids: pd.Series) -> np.ndarray | None:
-    """Text ids as int64 (one vectorised cast; 0 where missing), or None if some present id is not a
-    whole number in int64's range."""
-    if not isinstance(ids.dtype, pd.StringDtype):
-        return None
-    try:
-        return pc.cast(pa.array(ids), pa.int64()).fill_null(0).to_numpy()
-    except pa.ArrowInvalid:
-        return None
 
 
 def _reasons(work: pd.DataFrame, kind: str, *, lines: bool):

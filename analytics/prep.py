@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy import sparse
 
 from analytics.errors import AnalyticsInputError
@@ -111,15 +113,51 @@ def order_flags(orders: pd.DataFrame, amounts: np.ndarray) -> np.ndarray:
     flags = amounts >= 0
     if "order_id" not in orders.columns:
         return flags
-    ids = orders["order_id"].to_numpy()
-    if ids.dtype.kind in "iu" and (len(ids) < 2 or bool((ids[1:] > ids[:-1]).all())):
-        return flags  # strictly increasing integer ids are distinct: skip hashing 10M ids
     rows = np.flatnonzero(flags)
-    picked = ids[rows]
-    first = ~pd.Series(picked).duplicated().to_numpy()
-    flags = np.zeros(len(amounts), dtype=bool)
-    flags[rows[first]] = True
+    flags[rows[repeated(orders["order_id"], None if len(rows) == len(flags) else rows)]] = False
     return flags
+
+
+def repeated(ids: pd.Series, rows: np.ndarray | None = None) -> np.ndarray:
+    """``ids.iloc[rows].duplicated()`` as a boolean array (``rows``: positions, None = all): True for
+    each later occurrence of a value (missing values repeat each other).
+
+    Integer ids, and integer ids written as text, are compared as int64 first: only rows whose number
+    repeats can repeat their id, and none does when the numbers strictly increase (as exported order
+    numbers often do), which skips hashing 10M ids. Text is then compared as text ("7" is not "07").
+    """
+    numbers, exact = _id_numbers(ids)
+    if numbers is None:
+        return _taken(ids, rows).duplicated().to_numpy()
+    if rows is not None:
+        numbers = numbers[rows]
+    if len(numbers) < 2 or bool((numbers[1:] > numbers[:-1]).all()):
+        return np.zeros(len(numbers), dtype=bool)
+    if exact:
+        return pd.Series(numbers).duplicated().to_numpy()
+    out = np.zeros(len(numbers), dtype=bool)
+    maybe = np.flatnonzero(pd.Series(numbers).duplicated(keep=False).to_numpy())
+    out[maybe] = _taken(ids, maybe if rows is None else rows[maybe]).duplicated().to_numpy()
+    return out
+
+
+def _taken(ids: pd.Series, rows: np.ndarray | None) -> pd.Series:
+    """The ids at positions ``rows`` (None = all) without their index (taking it costs as much again)."""
+    return ids if rows is None else pd.Series(ids.array.take(rows))
+
+
+def _id_numbers(ids: pd.Series) -> tuple[np.ndarray | None, bool]:
+    """(int64 array, exact) for integer ids (exact: equal numbers are equal ids) or text ids that are
+    all whole numbers in int64's range (one vectorised cast, 0 where missing; not exact); else
+    (None, False)."""
+    if pd.api.types.is_integer_dtype(ids.dtype) and not ids.hasnans:
+        return ids.to_numpy(np.int64), True
+    if not isinstance(ids.dtype, pd.StringDtype):
+        return None, False
+    try:
+        return pc.cast(pa.array(ids), pa.int64()).fill_null(0).to_numpy(), False
+    except pa.ArrowInvalid:
+        return None, False
 
 
 def user_time_order(user: np.ndarray, time: np.ndarray, n_users: int) -> np.ndarray | None:

@@ -3,6 +3,8 @@
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from analytics import AnalyticsInputError, prep
 
@@ -62,6 +64,38 @@ def test_order_flags_fast_path_for_increasing_integer_ids_matches_the_general_ru
     assert prep.order_flags(increasing, increasing["amount"].to_numpy()).tolist() == [True, False, True, True]
     repeated = pd.DataFrame({"order_id": [1, 2, 2, 9], "amount": [5.0, 1.0, 3.0, 0.0]})
     assert prep.order_flags(repeated, repeated["amount"].to_numpy()).tolist() == [True, True, False, True]
+
+
+def test_order_flags_compare_text_ids_as_text_after_the_number_check():
+    # "7" and "07" are one number but two orders; "7" twice is one order; a missing id repeats.
+    ids = pd.Series(["7", "07", "8", "7", None, None, "9"], dtype="str")
+    orders = pd.DataFrame({"order_id": ids, "amount": [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, -1.0]})
+    flags = prep.order_flags(orders, orders["amount"].to_numpy())
+    assert flags.tolist() == [True, True, True, False, True, False, False]
+    increasing = pd.DataFrame({"order_id": pd.Series(["10", "9", "11"], dtype="str")[[1, 0, 2]],
+                               "amount": [1.0, 2.0, 3.0]})
+    assert prep.order_flags(increasing, increasing["amount"].to_numpy()).tolist() == [True, True, True]
+
+
+_ID_VALUES = st.one_of(
+    st.lists(st.integers(-3, 6), max_size=30).map(lambda v: pd.Series(v, dtype=np.int64)),
+    st.lists(st.one_of(st.none(), st.sampled_from(["1", "01", "2", "3", "-1", "x", " 2"])), max_size=30)
+    .map(lambda v: pd.Series(v, dtype="str")),
+    st.lists(st.sampled_from(["5", "6", "7", "8"]), max_size=30).map(lambda v: pd.Series(v, dtype="str")),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(ids=_ID_VALUES, data=st.data())
+@example(ids=pd.Series(["1", "01", "1"], dtype="str"), data=None)
+@example(ids=pd.Series([1, 2, 3], dtype=np.int64), data=None)
+def test_repeated_equals_pandas_duplicated(ids, data):
+    rows = None
+    if data is not None and data.draw(st.booleans()):
+        rows = np.array(sorted(data.draw(st.sets(st.integers(0, max(len(ids) - 1, 0)))
+                                         if len(ids) else st.just(set()))), dtype=np.int64)
+    expected = (ids if rows is None else ids.iloc[rows]).duplicated().to_numpy()
+    assert prep.repeated(ids, rows).tolist() == expected.tolist()
 
 
 def test_category_codes_keep_categorical_codes_and_all_categories():
