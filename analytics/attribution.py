@@ -372,12 +372,12 @@ def _user_codes(o: OrderArrays, customer_ids: pd.Series, user_ids: pd.Series,
 
     -> (code per event, code per order row, n_users): codes 0..n_users-1; an order whose customer has
     no events gets n_users. Two categorical columns whose categories agree on their common length
-    (the loader's and the sample's convention: customers first, then visitors) are matched by
+    (the sample's and the saved data sets' convention, prep.customers_first) are matched by
     category position, reusing both columns' codes without hashing millions of string labels.
     Otherwise the labels are matched, as strings when the two columns have different dtypes
     (e.g. integer vs. string ids).
     """
-    if _shared_categories(customer_ids, user_ids):
+    if prep.shared_categories(customer_ids, user_ids):
         users = user_ids.array.codes  # the codes themselves: no Series around them
         if len(users) == 0 or users.min() >= 0:  # missing ids: the general path raises the message
             n_users = len(user_ids.cat.categories)
@@ -395,15 +395,6 @@ def _user_codes(o: OrderArrays, customer_ids: pd.Series, user_ids: pd.Series,
     user_of_customer = user_labels.get_indexer(customers)
     user_of_customer[user_of_customer < 0] = len(user_labels)
     return users, user_of_customer[o.customer], len(user_labels)
-
-
-def _shared_categories(a: pd.Series, b: pd.Series) -> bool:
-    """Both categorical, and the shorter category list is the start of the longer one."""
-    if not (isinstance(a.dtype, pd.CategoricalDtype) and isinstance(b.dtype, pd.CategoricalDtype)):
-        return False
-    common = min(len(a.cat.categories), len(b.cat.categories))
-    # compare the arrays: slicing a pandas Index first would build its hash engine
-    return a.cat.categories.array[:common].equals(b.cat.categories.array[:common])
 
 
 def _with_channel(user: np.ndarray, times: np.ndarray, channel: np.ndarray, channel_map: np.ndarray):

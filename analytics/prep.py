@@ -192,6 +192,44 @@ def _in_user_time_order(user: np.ndarray, time: np.ndarray) -> bool:
     return True
 
 
+def shared_categories(a: pd.Series, b: pd.Series) -> bool:
+    """Both categorical, and the shorter category list is the start of the longer one."""
+    if not (isinstance(a.dtype, pd.CategoricalDtype) and isinstance(b.dtype, pd.CategoricalDtype)):
+        return False
+    common = min(len(a.cat.categories), len(b.cat.categories))
+    # compare the arrays: slicing a pandas Index first would build its hash engine
+    return a.cat.categories.array[:common].equals(b.cat.categories.array[:common])
+
+
+def customers_first(events: pd.DataFrame, customer_ids: pd.Series, *,
+                    user_col: str = "user_id") -> pd.DataFrame:
+    """``events`` with the categories of its user ids reordered: every category of ``customer_ids``
+    first, in their order (also customers without events), then the other users in their own order.
+    Values are unchanged; only the codes behind them move.
+
+    Attribution then finds a customer's events by category position (``shared_categories``) instead
+    of matching millions of labels on every call. Both columns must be categorical with labels of
+    one dtype; otherwise, or when the categories already agree, ``events`` itself is returned.
+    Input: events with ``user_col``, the orders' customer_id column -> events; never mutated.
+    """
+    if user_col not in events.columns:
+        return events
+    users = events[user_col]
+    if shared_categories(customer_ids, users):
+        return events
+    if not (isinstance(users.dtype, pd.CategoricalDtype) and isinstance(customer_ids.dtype, pd.CategoricalDtype)):
+        return events
+    customers, labels = customer_ids.cat.categories, users.cat.categories
+    if customers.dtype != labels.dtype:
+        return events
+    at = customers.get_indexer(labels)  # old user code -> new code; -1: not a customer
+    others = np.flatnonzero(at < 0)
+    at[others] = len(customers) + np.arange(len(others))
+    dtype = pd.CategoricalDtype(customers.append(labels[others]))
+    codes = np.append(at, -1)[users.cat.codes.to_numpy()]  # code -1 (missing) stays -1
+    return events.assign(**{user_col: pd.Categorical.from_codes(codes, dtype=dtype)})
+
+
 def events_by_user(events: pd.DataFrame, *, user_col: str = "user_id",
                    ts_col: str = "event_ts") -> pd.DataFrame:
     """``events`` with its rows in (user, time) order (ties in input order), index reset; the frame

@@ -27,7 +27,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from analytics.dataset import KINDS, Dataset
-from analytics.prep import events_by_user
+from analytics.prep import customers_first, events_by_user
 from analytics.pushdown import SqlSource
 from analytics.tables import read_table, write_table
 from analytics.errors import AnalyticsInputError
@@ -96,14 +96,18 @@ class DatasetStore:
         """Store ``dataset`` under a new id and return the id. ``name`` is shown in the sidebar.
 
         Events are written in (user, time) order (``prep.events_by_user``), so the funnel and
-        attribution kernels never sort them at query time."""
+        attribution kernels never sort them at query time, and with the orders' customers first among
+        their user id categories (``prep.customers_first``), so attribution matches customers to users
+        by code."""
         ds_id = new_id()
         staging = self.root / f".incoming-{ds_id}"
         staging.mkdir()
         try:
             for kind in KINDS:
                 table = dataset.table(kind)
-                write_table(events_by_user(table) if kind == "events" else table, staging, kind)
+                if kind == "events":
+                    table = events_by_user(customers_first(table, dataset.orders["customer_id"]))
+                write_table(table, staging, kind)
             os.replace(staging, self.root / ds_id)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)

@@ -98,6 +98,27 @@ def test_repeated_equals_pandas_duplicated(ids, data):
     assert prep.repeated(ids, rows).tolist() == expected.tolist()
 
 
+def test_customers_first_puts_every_customer_category_first_and_keeps_the_values():
+    events = pd.DataFrame({"user_id": pd.Categorical(["v1", "a", None, "c"], categories=["a", "c", "v1"]),
+                           "n": [1, 2, 3, 4]})
+    customers = pd.Series(pd.Categorical(["c", "z", "a"], categories=["c", "z", "a"]))
+    out = prep.customers_first(events, customers)
+    assert out["user_id"].cat.categories.tolist() == ["c", "z", "a", "v1"]  # "z": a customer without events
+    assert out["user_id"].cat.codes.tolist() == [3, 2, -1, 0]
+    assert out["user_id"].tolist()[:2] == ["v1", "a"] and out["n"].tolist() == [1, 2, 3, 4]
+    assert events["user_id"].cat.categories.tolist() == ["a", "c", "v1"]  # input untouched
+    assert prep.shared_categories(customers, out["user_id"])
+    assert prep.customers_first(out, customers) is out  # already so
+
+
+def test_customers_first_leaves_other_id_types_alone():
+    events = pd.DataFrame({"user_id": ["a", "b"]})
+    assert prep.customers_first(events, pd.Series(pd.Categorical(["b"]))) is events
+    numbers = pd.DataFrame({"user_id": pd.Categorical([1, 2])})
+    assert prep.customers_first(numbers, pd.Series(pd.Categorical(["2"]))) is numbers
+    assert prep.customers_first(pd.DataFrame({"x": [1]}), pd.Series(pd.Categorical(["2"]))).columns == ["x"]
+
+
 def test_category_codes_keep_categorical_codes_and_all_categories():
     ids = pd.Series(pd.Categorical(["b", "a", "b"], categories=["z", "a", "b"]))
     codes, labels = prep.category_codes(ids, where="t")

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from pandas.testing import assert_frame_equal
 
 from analytics import AnalyticsInputError, Dataset
+from analytics.attribution import attribute
 from analytics.pushdown import SqlSource
 from analytics.store import DatasetStore, is_valid_id, new_id
 
@@ -43,6 +44,23 @@ def test_events_are_saved_in_user_and_time_order(store):
     assert loaded["user_id"].tolist() == ["u1", "u1", "u2", "u2"]
     assert loaded["event_name"].tolist() == ["visit", "buy", "visit", "view"]
     assert events["user_id"].tolist() == ["u2", "u1", "u2", "u1"]  # the caller's frame is untouched
+
+
+def test_saved_events_list_the_customers_first_and_attribute_the_same(store):
+    events = pd.DataFrame({
+        "user_id": pd.Categorical(["a", "b", "007", "b"]),  # sorted: "007" < "a" < "b", as loaded
+        "event_ts": pd.to_datetime(["2024-01-01 00:00", "2024-01-04 00:00", "2024-01-01 09:00",
+                                    "2024-01-01 00:00"]),
+        "event_name": pd.Categorical(["visit"] * 4),
+        "channel": pd.Categorical(["ads", "seo", "email", "ads"]),
+    })
+    orders = ORDERS.assign(customer_id=pd.Categorical(["007", "b"], categories=["b", "007"]))
+    loaded = store.load(store.save(Dataset(orders, events=events), "Shop C"))
+    assert loaded.events["user_id"].cat.categories.tolist() == ["b", "007", "a"]
+    assert loaded.events["user_id"].tolist() == ["b", "b", "007", "a"]  # (user, time) in the new codes
+    expected = attribute(orders, events, model="linear")
+    assert expected["revenue"].tolist() == [10.0, -1.25, -1.25]  # email 10; b's -2.5 split ads / seo
+    assert_frame_equal(attribute(loaded.orders, loaded.events, model="linear"), expected)
 
 
 def test_ids_are_128_random_bits_and_unique(store):
