@@ -6,11 +6,11 @@ PORT ?= 8501
 # glibc malloc keeps freed memory in the process instead of unmapping every large array: the 50M-row
 # kernels then reuse pages instead of faulting fresh ones in (on this VM that kernel time was 2-6 s
 # per funnel call, more than the computation). RSS stays at its high-water mark; see README "Speed".
-# Arrow's own allocator (mimalloc) is told the same: without it, reading and cleaning a 10M-row CSV
-# spent 1-3 s of kernel time re-faulting the pages mimalloc had just returned.
+# Arrow's own allocator (mimalloc) keeps its defaults: told to keep freed pages too
+# (MIMALLOC_PURGE_DELAY=-1), the 10M-row CSV load was 1-2 s faster, but a server that had opened a saved
+# 10M-order data set then held 8.0 GiB instead of 6.0 GiB (README "Speed").
 export MALLOC_MMAP_MAX_ ?= 0
 export MALLOC_TRIM_THRESHOLD_ ?= 100000000000
-export MIMALLOC_PURGE_DELAY ?= -1
 
 .PHONY: run test loadtest bench bench-browser bench-sql install install-dev chromium clean
 
