@@ -212,16 +212,13 @@ def customers_first(events: pd.DataFrame, customer_ids: pd.Series, *,
     one dtype; otherwise, or when the categories already agree, ``events`` itself is returned.
     Input: events with ``user_col``, the orders' customer_id column -> events; never mutated.
     """
-    if user_col not in events.columns:
-        return events
-    users = events[user_col]
-    if shared_categories(customer_ids, users):
-        return events
-    if not (isinstance(users.dtype, pd.CategoricalDtype) and isinstance(customer_ids.dtype, pd.CategoricalDtype)):
+    users = events[user_col] if user_col in events.columns else None
+    if (users is None or not isinstance(users.dtype, pd.CategoricalDtype)
+            or not isinstance(customer_ids.dtype, pd.CategoricalDtype)
+            or customer_ids.cat.categories.dtype != users.cat.categories.dtype
+            or shared_categories(customer_ids, users)):
         return events
     customers, labels = customer_ids.cat.categories, users.cat.categories
-    if customers.dtype != labels.dtype:
-        return events
     at = customers.get_indexer(labels)  # old user code -> new code; -1: not a customer
     others = np.flatnonzero(at < 0)
     at[others] = len(customers) + np.arange(len(others))
