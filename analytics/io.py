@@ -29,6 +29,7 @@ import pyarrow.csv as pacsv
 import sqlalchemy as sa
 from openpyxl.utils.exceptions import InvalidFileException
 
+from analytics.arrow_pool import releasing
 from analytics.clean import Note, as_text, parse_amount, parse_label, parse_timestamp
 from analytics.dataset import ID_COLUMNS, KINDS, LABEL_COLUMNS, OPTIONAL, REQUIRED, TIME_COLUMNS
 from analytics.errors import AnalyticsInputError, require_choice
@@ -373,6 +374,7 @@ def _delimiter(sample: str, *, complete: bool) -> str:
 
 # ---------------------------------------------------------------------------------------------- loading
 
+@releasing
 def load_table(source, kind: str, *, mapping: Mapping[str, str | None] | None = None,
                timezone: str | None = None, max_bytes: int = MAX_UPLOAD_BYTES) -> LoadResult:
     """Read a file and load it as the canonical ``kind`` table ("orders", "events" or "spend").
@@ -741,6 +743,7 @@ def _bad_rows(raw: pd.DataFrame, drops) -> pd.DataFrame:
 
 # -------------------------------------------------------------------------------------------------- SQL
 
+@releasing
 def load_sql(url, query_or_table: str, kind: str, *, mapping: Mapping[str, str | None] | None = None,
              timezone: str | None = None) -> LoadResult:
     """Read a table or a SELECT / WITH query from a SQL database and load it like ``load_table``.

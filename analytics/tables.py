@@ -12,11 +12,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from analytics.arrow_pool import releasing
 from analytics.dataset import conform
 
 _CODED = ("customer_id", "user_id")
 
 
+@releasing
 def write_table(frame: pd.DataFrame, folder: Path, kind: str) -> None:
     """Write canonical table ``frame`` of ``kind`` into ``folder`` (``<kind>.parquet`` + label files)."""
     out = {}
@@ -29,6 +31,7 @@ def write_table(frame: pd.DataFrame, folder: Path, kind: str) -> None:
     pd.DataFrame(out).to_parquet(folder / f"{kind}.parquet", index=False)
 
 
+@releasing
 def read_table(folder: Path, kind: str) -> pd.DataFrame:
     """Read table ``kind`` from ``folder`` with canonical dtypes (inverse of ``write_table``).
 

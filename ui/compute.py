@@ -19,6 +19,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from analytics.arrow_pool import releasing
 from analytics import budget, channels, cohort, funnel, overview, pushdown, rfm
 from analytics.dataset import empty_table
 from ui import data
@@ -28,6 +29,16 @@ from ui.sidebar import Active
 from ui.text import t
 
 PUSHED_ORDER = "sequential"  # the funnel order push-down computes
+
+
+def _cache_data(**options):
+    """st.cache_data(**options), returning Arrow's free pages after each computation (arrow_pool)."""
+    return lambda compute: st.cache_data(**options)(releasing(compute))
+
+
+def _cache_resource(**options):
+    """st.cache_resource(**options), returning Arrow's free pages after each computation."""
+    return lambda compute: st.cache_resource(**options)(releasing(compute))
 
 
 # --- what the data set has -------------------------------------------------------------------------
@@ -81,13 +92,13 @@ def overview_tiles(active: Active) -> tuple[pd.DataFrame, pd.DataFrame]:
     return _overview(active.ds_id, active.start, active.end, active.dataset.orders)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@_cache_data(max_entries=32, show_spinner=False)
 def _overview(ds_id: str, start: dt.date, end: dt.date, _orders: pd.DataFrame):
     """``overview_tiles`` in memory (``_orders``: the full orders table of ``ds_id``)."""
     return overview.kpis(_orders, start=start, end=end), overview.monthly_trend(_orders, start=start, end=end)
 
 
-@st.cache_data(max_entries=32, ttl=data.LIVE_TTL, show_spinner=False)
+@_cache_data(max_entries=32, ttl=data.LIVE_TTL, show_spinner=False)
 def _overview_sql(ds_id: str, start: dt.date, end: dt.date):
     """``overview_tiles`` pushed down (``pushdown.overview_sql``)."""
     engine, source = _sql(ds_id)
@@ -105,14 +116,14 @@ def rfm_table(active: Active, asof: dt.date | None) -> tuple[pd.DataFrame, pd.Da
     return _rfm(active.ds_id, active.start, active.end, asof, active.table("orders"))
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
+@_cache_resource(max_entries=8, show_spinner=False)
 def _rfm(ds_id: str, start: dt.date, end: dt.date, asof: dt.date | None, _orders: pd.DataFrame):
     """``rfm_table`` in memory (``_orders``: the orders of ``start``..``end``)."""
     table = rfm.rfm_table(_orders, asof=asof)
     return table, rfm.gmv_concentration(table)
 
 
-@st.cache_resource(max_entries=8, ttl=data.LIVE_TTL, show_spinner=False)
+@_cache_resource(max_entries=8, ttl=data.LIVE_TTL, show_spinner=False)
 def _rfm_sql(ds_id: str, start: dt.date, end: dt.date, asof: dt.date | None):
     """``rfm_table`` with the per-customer stage pushed down (``pushdown.rfm_table_sql``)."""
     engine, source = _sql(ds_id)
@@ -130,13 +141,13 @@ def event_names(active: Active) -> list[str]:
     return _event_names(active.ds_id, active.dataset.events)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@_cache_data(max_entries=8, show_spinner=False)
 def _event_names(ds_id: str, _events: pd.DataFrame) -> list[str]:
     """``event_names`` in memory (``_events``: the full events table)."""
     return names_in(_events)
 
 
-@st.cache_data(max_entries=8, ttl=data.LIVE_TTL, show_spinner=False)
+@_cache_data(max_entries=8, ttl=data.LIVE_TTL, show_spinner=False)
 def _event_names_sql(ds_id: str) -> list[str]:
     """``event_names`` from the database (one SELECT DISTINCT)."""
     engine, source = _sql(ds_id)
@@ -155,7 +166,7 @@ def funnel_steps(active: Active, steps: tuple, window: pd.Timedelta | None, orde
     return (*_summaries(key, depths), depths)
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
+@_cache_resource(max_entries=8, show_spinner=False)
 def _depths(ds_id: str, start: dt.date, end: dt.date, steps: tuple, window: pd.Timedelta | None, order: str,
             by: str, _events: pd.DataFrame, _segments: pd.Series | None) -> pd.DataFrame:
     """How far each user of the events in ``start``..``end`` got (``user_depths``), with the breakdown
@@ -164,7 +175,7 @@ def _depths(ds_id: str, start: dt.date, end: dt.date, steps: tuple, window: pd.T
     return funnel.user_depths(_events, list(steps), window=window, order=order, by=values)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@_cache_data(max_entries=32, show_spinner=False)
 def _summaries(key: tuple, _depths: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """The funnel and, with a breakdown, the funnel per value, of the per-user frame of ``key``."""
     ds_id, start, end, steps, window, order, by = key
@@ -172,7 +183,7 @@ def _summaries(key: tuple, _depths: pd.DataFrame) -> tuple[pd.DataFrame, pd.Data
     return overall, None if by == "none" else funnel.summarize(_depths, list(steps), by=by)
 
 
-@st.cache_data(max_entries=32, ttl=data.LIVE_TTL, show_spinner=False)
+@_cache_data(max_entries=32, ttl=data.LIVE_TTL, show_spinner=False)
 def _funnel_sql(ds_id: str, start: dt.date, end: dt.date, steps: tuple, window: pd.Timedelta | None, order: str):
     """The funnel summary pushed down (``pushdown.funnel_sql``)."""
     engine, source = _sql(ds_id)
@@ -194,7 +205,7 @@ def cohorts(active: Active, basis: str, period: str, mode: str, offsets: int, by
     return _cohorts(active.ds_id, active.end, basis, period, mode, offsets, by, table)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@_cache_data(max_entries=32, show_spinner=False)
 def _cohorts(ds_id: str, end: dt.date, basis: str, period: str, mode: str, offsets: int, by: str | None,
              _table: pd.DataFrame) -> pd.DataFrame:
     """``cohorts`` in memory (``_table``: the full orders, or events for the "activity" basis)."""
@@ -205,7 +216,7 @@ def _cohorts(ds_id: str, end: dt.date, basis: str, period: str, mode: str, offse
                             asof=end, by=by)
 
 
-@st.cache_data(max_entries=32, ttl=data.LIVE_TTL, show_spinner=False)
+@_cache_data(max_entries=32, ttl=data.LIVE_TTL, show_spinner=False)
 def _cohorts_sql(ds_id: str, end: dt.date, period: str, mode: str, offsets: int) -> pd.DataFrame:
     """``cohorts`` on orders pushed down (``pushdown.retention_sql``, with revenue)."""
     engine, source = _sql(ds_id)
@@ -231,7 +242,7 @@ def performance(active: Active, model: str, lookback: int | None, half_life: int
     return _performance(*key, ltv_days, active.dataset.orders, active.dataset.spend, credit)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@_cache_data(max_entries=32, show_spinner=False)
 def _credit(ds_id: str, start: dt.date, end: dt.date, model: str, lookback: int | None,
             half_life: int | None, _orders: pd.DataFrame, _events: pd.DataFrame) -> pd.DataFrame | None:
     """Attributed orders and revenue per channel of the orders of ``start``..``end`` (``_orders``) under
@@ -245,7 +256,7 @@ def _credit(ds_id: str, start: dt.date, end: dt.date, model: str, lookback: int 
     return channels.attribute(_orders, _events, model=model, **options)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@_cache_data(max_entries=32, show_spinner=False)
 def _performance(ds_id: str, start: dt.date, end: dt.date, model: str, lookback: int | None,
                  half_life: int | None, ltv_days: int, _orders: pd.DataFrame, _spend: pd.DataFrame,
                  _credit: pd.DataFrame | None) -> pd.DataFrame:
@@ -254,7 +265,7 @@ def _performance(ds_id: str, start: dt.date, end: dt.date, model: str, lookback:
     return channels.performance(_orders, _spend, ltv_days=ltv_days, attribution=_credit, start=start, end=end)
 
 
-@st.cache_data(max_entries=32, ttl=data.LIVE_TTL, show_spinner=False)
+@_cache_data(max_entries=32, ttl=data.LIVE_TTL, show_spinner=False)
 def _performance_sql(ds_id: str, start: dt.date, end: dt.date, ltv_days: int) -> pd.DataFrame:
     """Last-touch ``performance`` pushed down (``pushdown.performance_sql``)."""
     engine, source = _sql(ds_id)
@@ -271,13 +282,13 @@ def weekly_trend(active: Active) -> pd.DataFrame:
     return _weekly_trend(active.ds_id, active.start, active.end, active.table("orders"), active.table("spend"))
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@_cache_data(max_entries=32, show_spinner=False)
 def _weekly_trend(ds_id: str, start: dt.date, end: dt.date, _orders: pd.DataFrame, _spend: pd.DataFrame):
     """``weekly_trend`` in memory (``_orders`` / ``_spend``: the rows of the range)."""
     return channels.weekly_trend(_orders, _spend, freq="W")
 
 
-@st.cache_data(max_entries=32, ttl=data.LIVE_TTL, show_spinner=False)
+@_cache_data(max_entries=32, ttl=data.LIVE_TTL, show_spinner=False)
 def _weekly_trend_sql(ds_id: str, start: dt.date, end: dt.date) -> pd.DataFrame:
     """``weekly_trend`` from the pushed-down per-day revenue and spend."""
     revenue = _daily_revenue_sql(ds_id, start, end)
@@ -302,13 +313,13 @@ def daily_revenue(active: Active) -> pd.DataFrame:
     return _daily_revenue(active.ds_id, active.start, active.end, active.table("orders"))
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@_cache_data(max_entries=32, show_spinner=False)
 def _daily_revenue(ds_id: str, start: dt.date, end: dt.date, _orders: pd.DataFrame) -> pd.DataFrame:
     """``daily_revenue`` in memory (``_orders``: the orders of the range)."""
     return budget.daily_revenue(_orders)
 
 
-@st.cache_data(max_entries=32, ttl=data.LIVE_TTL, show_spinner=False)
+@_cache_data(max_entries=32, ttl=data.LIVE_TTL, show_spinner=False)
 def _daily_revenue_sql(ds_id: str, start: dt.date, end: dt.date) -> pd.DataFrame:
     """``daily_revenue`` pushed down (``pushdown.daily_revenue_sql``)."""
     engine, source = _sql(ds_id)
@@ -316,7 +327,7 @@ def _daily_revenue_sql(ds_id: str, start: dt.date, end: dt.date) -> pd.DataFrame
                                       mapping=source.mappings["orders"])
 
 
-@st.cache_data(max_entries=32, ttl=data.LIVE_TTL, show_spinner=False)
+@_cache_data(max_entries=32, ttl=data.LIVE_TTL, show_spinner=False)
 def _daily_spend_sql(ds_id: str, start: dt.date, end: dt.date) -> pd.DataFrame:
     """``daily_spend`` pushed down (``pushdown.daily_spend_sql``)."""
     engine, source = _sql(ds_id)

@@ -16,6 +16,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
+from analytics.arrow_pool import release_unused
 from analytics.dataset import Dataset
 from analytics.errors import AnalyticsInputError
 from analytics.pushdown import SqlSource
@@ -56,6 +57,7 @@ class Active:
 def page_setup(title_key: str) -> Active:
     """Configure the page, draw the sidebar, and return the active data (stops the page if none)."""
     st.set_page_config(page_title=f"{t(title_key)} · {t('app.name')}", layout="wide")
+    release_unused()  # what the previous run's computations left in Arrow's pool
     access.gate()
     locked = share.view_only()
     with st.sidebar:
