@@ -23,6 +23,8 @@ Definitions (DESIGN §4 "Channels"; say "attributed", never "caused"):
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import cached_property
 
@@ -43,6 +45,7 @@ _CHUNK = 1 << 16  # rows per chunk of the passes over big arrays: their scratch 
 _WINDOWS = 1 << 14  # windows per chunk of _window_sums
 _SLOTS = 8  # channel counts packed per uint64 word, one byte each (_window_sums)
 _MAX_PACKED = 255  # windows with more touchpoints are expanded pair by pair instead
+_WORKERS = min(os.cpu_count() or 1, 4)  # threads of the window search (numpy releases the GIL)
 
 
 @dataclass(frozen=True)
@@ -296,9 +299,10 @@ def _touchpoints(o: OrderArrays, orders: pd.DataFrame, events: pd.DataFrame, loo
 
     Touchpoints (events with a channel) are keyed by user code, orders by the user code of their
     customer (_user_codes). Events that already come in (user, time) order, as the app keeps them
-    (prep.events_by_user), are searched in place; the search checks that order as it goes, and
-    otherwise they are sorted once (_sorted_positions). Orders are grouped by user with a counting sort,
-    and the windows found block by block (_search_windows).
+    (prep.by_user_time), are searched in place; the search checks that order as it goes, and
+    otherwise they are sorted once (_sorted_positions). Orders are grouped by user (in place when they
+    come so, as saved data sets keep them; else with a counting sort), and the windows found block by
+    block (_search_windows).
     """
     raw_channel, lookup, event_labels = _raw_channel_codes(events["channel"])
     channels, (order_map, event_map) = union_channels(o.channels, event_labels)
@@ -336,14 +340,19 @@ def _touchpoints(o: OrderArrays, orders: pd.DataFrame, events: pd.DataFrame, loo
 
 
 def _orders_by_user(o: OrderArrays, order_user: np.ndarray, n_groups: int, scale: _Scale):
-    """The order rows grouped by user code (stable counting sort, _group_by), with what the search and
-    the credit read, in that order.
+    """The order rows grouped by user code, with what the search and the credit read, in that order:
+    the rows themselves when ``order_user`` never decreases, else a stable counting sort (_group_by).
 
     -> (rows: order row per joined order, starts: group starts (n_groups + 1), keys:
     scale.order_keys, moved along by the counting sort at almost no cost; amount, weight: gathered,
     one random read per row each, so the weight is derived from the amount when it can be).
     """
-    rows, starts, keys = _group_by(order_user, n_groups, scale.order_keys(o.times.view(np.int64)))
+    keys = scale.order_keys(o.times.view(np.int64))
+    if _ascending(order_user):  # saved data sets keep orders by customer (store.in_store_order)
+        starts = np.zeros(n_groups + 1, dtype=np.int64)
+        np.cumsum(np.bincount(order_user, minlength=n_groups), out=starts[1:])
+        return np.arange(len(order_user)), starts, keys, o.amount, o.is_order
+    rows, starts, keys = _group_by(order_user, n_groups, keys)
     amount = o.amount[rows]
     # the rows that count as orders are those with amount >= 0, unless order ids repeat
     weight = amount >= 0 if np.array_equal(o.is_order, o.amount >= 0) else o.is_order[rows]
@@ -469,7 +478,7 @@ def _search_windows(user: np.ndarray, times: np.ndarray, scale: _Scale, query_st
     block, about _BLOCK_EVENTS touchpoints of whole users each: the block's keys
     (user - first user) * span + value are built in a scratch buffer that stays in cache and
     searched with np.searchsorted (one search over all touchpoints would miss the cache on most
-    probes).
+    probes). The blocks are shared out to _WORKERS threads, each writing its own orders' lo, hi.
     -> (lo, hi) per order in query order (int32 below 2**31 touchpoints, else int64), or None when
     some user's touchpoints are not in time order.
     """
@@ -480,28 +489,38 @@ def _search_windows(user: np.ndarray, times: np.ndarray, scale: _Scale, query_st
     # the searched bounds are user codes, so they fit user's dtype (no copy of user); n_groups may not
     first_event = np.append(np.searchsorted(user, bounds[:-1].astype(user.dtype)), len(user))
     longest = int(np.diff(first_event).max())
-    keys, values = np.empty(longest, dtype=np.int64), np.empty(longest, dtype=np.int64)
     first_query = query_starts[bounds].tolist()  # Python ints: cheap to index and slice with
     bounds, first_event = bounds.tolist(), first_event.tolist()
-    for b in range(len(bounds) - 1):
-        a, z = first_query[b], first_query[b + 1]
-        if a == z:  # nobody searches this block
-            continue
-        u0, u1, e0, e1 = bounds[b], bounds[b + 1], first_event[b], first_event[b + 1]
-        key = keys[:e1 - e0]
-        np.subtract(user[e0:e1], u0, out=key)
-        key *= scale.span
-        key += scale.values(times, slice(e0, e1), values[:e1 - e0])
-        if not _ascending(key):
-            return None
-        base = np.repeat(np.arange(u1 - u0, dtype=np.int64) * scale.span,
-                         np.diff(query_starts[u0:u1 + 1]))
-        q_lo, q_hi = scale.windows(query_keys[a:z])
-        lo[a:z] = np.searchsorted(key, q_lo + base)
-        hi[a:z] = np.searchsorted(key, q_hi + base)
-        lo[a:z] += e0
-        hi[a:z] += e0
-    return lo, hi
+
+    def search(blocks: range) -> bool:
+        """Fill lo, hi for the orders of ``blocks``; False when some user's touchpoints are out of order."""
+        keys, values = np.empty(longest, dtype=np.int64), np.empty(longest, dtype=np.int64)
+        for b in blocks:
+            a, z = first_query[b], first_query[b + 1]
+            if a == z:  # nobody searches this block
+                continue
+            u0, u1, e0, e1 = bounds[b], bounds[b + 1], first_event[b], first_event[b + 1]
+            key = keys[:e1 - e0]
+            np.subtract(user[e0:e1], u0, out=key)
+            key *= scale.span
+            key += scale.values(times, slice(e0, e1), values[:e1 - e0])
+            if not _ascending(key):
+                return False
+            base = np.repeat(np.arange(u1 - u0, dtype=np.int64) * scale.span,
+                             np.diff(query_starts[u0:u1 + 1]))
+            q_lo, q_hi = scale.windows(query_keys[a:z])
+            lo[a:z] = np.searchsorted(key, q_lo + base)
+            hi[a:z] = np.searchsorted(key, q_hi + base)
+            lo[a:z] += e0
+            hi[a:z] += e0
+        return True
+
+    # _WORKERS consecutive runs of blocks with about equal numbers of orders, searched side by side
+    cuts = np.searchsorted(first_query, np.linspace(0, first_query[-1], _WORKERS + 1)[1:-1])
+    edges = [0, *cuts.tolist(), len(bounds) - 1]
+    with ThreadPoolExecutor(_WORKERS) as pool:
+        done = list(pool.map(search, [range(a, z) for a, z in zip(edges, edges[1:])]))
+    return (lo, hi) if all(done) else None
 
 
 def _ascending(values: np.ndarray) -> bool:

@@ -467,7 +467,7 @@ def _step_bits(names: pd.Series, spec: _Spec, *, where: str) -> np.ndarray:
 def _stream(events: pd.DataFrame, spec: _Spec, *, where: str) -> _Stream:
     """Encode the events for the kernel, in (user, time) order.
 
-    An events table already in that order (``prep.events_by_user``; the app keeps every events table
+    An events table already in that order (``prep.by_user_time``; the app keeps every events table
     so) is used as it is: its columns' own arrays, nothing copied or sorted. Otherwise the events that
     can matter (the step events; for strict order every event, as any event in between breaks a
     strict path) are gathered in sorted order.

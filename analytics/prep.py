@@ -131,14 +131,30 @@ def repeated(ids: pd.Series, rows: np.ndarray | None = None) -> np.ndarray:
         return _taken(ids, rows).duplicated().to_numpy()
     if rows is not None:
         numbers = numbers[rows]
-    if len(numbers) < 2 or bool((numbers[1:] > numbers[:-1]).all()):
-        return np.zeros(len(numbers), dtype=bool)
-    if exact:
-        return pd.Series(numbers).duplicated().to_numpy()
     out = np.zeros(len(numbers), dtype=bool)
-    maybe = np.flatnonzero(pd.Series(numbers).duplicated(keep=False).to_numpy())
-    out[maybe] = _taken(ids, maybe if rows is None else rows[maybe]).duplicated().to_numpy()
+    if len(numbers) < 2 or bool((numbers[1:] > numbers[:-1]).all()):
+        return out
+    maybe = np.flatnonzero(_shared(numbers))  # the rows that can repeat an id, in row order
+    if len(maybe):
+        again = pd.Series(numbers[maybe]) if exact else _taken(ids, maybe if rows is None else rows[maybe])
+        out[maybe] = again.duplicated().to_numpy()
     return out
+
+
+def _shared(numbers: np.ndarray) -> np.ndarray:
+    """Boolean array: True where the number (int64) occurs more than once. Numbers within a range of at
+    most twice their count (order numbers, in any row order) are checked with a bitmap of the range
+    (all distinct when as many bits are set as there are numbers) and counted with np.bincount when
+    some repeat; others are hashed."""
+    low, high = int(numbers.min()), int(numbers.max())
+    if high - low > 2 * len(numbers):
+        return pd.Series(numbers).duplicated(keep=False).to_numpy()
+    offsets = numbers - low
+    seen = np.zeros(high - low + 1, dtype=bool)
+    seen[offsets] = True
+    if np.count_nonzero(seen) == len(numbers):
+        return np.zeros(len(numbers), dtype=bool)
+    return np.bincount(offsets)[offsets] > 1
 
 
 def _taken(ids: pd.Series, rows: np.ndarray | None) -> pd.Series:
@@ -227,18 +243,19 @@ def customers_first(events: pd.DataFrame, customer_ids: pd.Series, *,
     return events.assign(**{user_col: pd.Categorical.from_codes(codes, dtype=dtype)})
 
 
-def events_by_user(events: pd.DataFrame, *, user_col: str = "user_id",
-                   ts_col: str = "event_ts") -> pd.DataFrame:
-    """``events`` with its rows in (user, time) order (ties in input order), index reset; the frame
+def by_user_time(table: pd.DataFrame, *, user_col: str = "user_id",
+                 ts_col: str = "event_ts") -> pd.DataFrame:
+    """``table`` with its rows in (user, time) order (ties in input order), index reset; the frame
     itself when already in that order.
 
-    The app keeps every events table in this order (sample and saved data sets), so the per-user
-    kernels (funnel, attribution) find their input sorted and skip the sort at query time. Input
-    one row per event -> the same rows, reordered; never mutated.
+    The app keeps every events table in this order (sample and saved data sets), and saved data sets
+    keep their orders in (customer, time) order (``user_col="customer_id", ts_col="order_ts"``), so the
+    per-user kernels (funnel, attribution) find their input grouped and skip the sort at query time.
+    Input: a table with ``user_col`` and ``ts_col`` -> the same rows, reordered; never mutated.
     """
-    if events.empty:
-        return events
-    user, labels = id_codes(events[user_col], where="events_by_user")
-    time = wall_clock(events[ts_col], where="events_by_user").view(np.int64)
+    if table.empty:
+        return table
+    user, labels = id_codes(table[user_col], where="by_user_time")
+    time = wall_clock(table[ts_col], where="by_user_time").view(np.int64)
     order = user_time_order(user, time, len(labels))
-    return events if order is None else events.take(order).reset_index(drop=True)
+    return table if order is None else table.take(order).reset_index(drop=True)

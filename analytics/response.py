@@ -235,6 +235,11 @@ def _daily_grid(spend: pd.DataFrame, revenue: pd.DataFrame, *, date_col: str, ch
         r_amounts = money(revenue[revenue_col], where=where)[keep]
         revenue_grid = np.bincount(r_codes[keep] * n_days + r_days[keep], weights=r_amounts,
                                    minlength=size)
+    # daily revenue is summed in whatever row order its source keeps (a database, a saved data set),
+    # which moves the last bits, and the fit can carry such a change into the 4th digit of the
+    # optimum: rounded to a millionth of a currency unit, far below any currency's minor unit, the
+    # same revenue gives the same curves
+    revenue_grid = np.round(revenue_grid, 6)
     return labels, spend_grid, present, revenue_grid.reshape(len(labels), n_days)
 
 

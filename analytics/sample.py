@@ -153,7 +153,7 @@ def make_sample(customers: int = 50_000, seed: int = 7, *, end: object = "2026-1
       checkout, purchase), session_id (int64, numbered by session start), channel, device, region.
       Every paid order has one purchase event at exactly its order_ts, same user and channel, in a
       session that starts with a visit from that channel. Rows in (user, time) order, as the app
-      keeps every events table (``prep.events_by_user``).
+      keeps every events table (``prep.by_user_time``).
     - ``spend``: date (datetime64[ns] midnight), channel (paid channels only), spend (float64 yuan),
       impressions, clicks (float64), campaign (category), one row per day and paid channel.
 

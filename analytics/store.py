@@ -27,7 +27,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from analytics.dataset import KINDS, Dataset
-from analytics.prep import customers_first, events_by_user
+from analytics.prep import customers_first, by_user_time
 from analytics.pushdown import SqlSource
 from analytics.tables import read_table, write_table
 from analytics.errors import AnalyticsInputError
@@ -71,6 +71,20 @@ def is_valid_id(value: object) -> bool:
     return isinstance(value, str) and bool(_ID_PATTERN.match(value))
 
 
+def in_store_order(dataset: Dataset) -> Dataset:
+    """The data set as the store saves it: the same rows, ordered for the per-user kernels.
+
+    Orders in (customer, time) order and events in (user, time) order (``prep.by_user_time``; ties keep
+    their input order), so attribution and the funnel never sort at query time; and the orders'
+    customers first among the events' user id categories (``prep.customers_first``), so attribution
+    matches customers to users by code. Input ``dataset`` -> a new Dataset; never mutated.
+    """
+    orders, events = dataset.orders, dataset.events
+    return Dataset(orders=by_user_time(orders, user_col="customer_id", ts_col="order_ts"),
+                   events=by_user_time(customers_first(events, orders["customer_id"])),
+                   spend=dataset.spend)
+
+
 class DatasetStore:
     """Saves, lists, loads and deletes data sets under ``root`` with a catalog at ``url``.
 
@@ -94,20 +108,14 @@ class DatasetStore:
 
     def save(self, dataset: Dataset, name: str) -> str:
         """Store ``dataset`` under a new id and return the id. ``name`` is shown in the sidebar.
-
-        Events are written in (user, time) order (``prep.events_by_user``), so the funnel and
-        attribution kernels never sort them at query time, and with the orders' customers first among
-        their user id categories (``prep.customers_first``), so attribution matches customers to users
-        by code."""
+        The tables are written in the row order of ``in_store_order``."""
         ds_id = new_id()
         staging = self.root / f".incoming-{ds_id}"
         staging.mkdir()
         try:
+            stored = in_store_order(dataset)
             for kind in KINDS:
-                table = dataset.table(kind)
-                if kind == "events":
-                    table = events_by_user(customers_first(table, dataset.orders["customer_id"]))
-                write_table(table, staging, kind)
+                write_table(stored.table(kind), staging, kind)
             os.replace(staging, self.root / ds_id)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)

@@ -3,9 +3,10 @@
 Usage: ``python -m benchmarks.run [--customers 2000000] [--repeat 3] [--only rfm,cohort]``
 (``make bench``). The sample data set is generated once and cached under ``benchmarks/cache/``: as the
 store saves data sets (Parquet with coded ids), its orders also as CSV and as a plain Parquet export
-(text ids, as a warehouse writes them). The analyses run on the orders as loaded from that CSV, as after
-an upload. Prints a table: step, rows, median seconds over ``--repeat`` runs, and the peak resident
-memory of the process during the step (MiB) with the growth above the step's baseline.
+(text ids, as a warehouse writes them). The analyses run on the data set as the app holds it after an
+upload: the orders as loaded from that CSV, in the row order the store saves (``store.in_store_order``).
+Prints a table: step, rows, median seconds over ``--repeat`` runs, and the peak resident memory of the
+process during the step (MiB) with the growth above the step's baseline.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from analytics import attribution, budget, channels, clusters, cohort, funnel, r
 from analytics.dataset import KINDS, Dataset
 from analytics.tables import read_table, write_table
 from analytics.io import load_table
+from analytics.store import in_store_order
 from analytics.sample import make_sample
 
 CACHE = Path(__file__).resolve().parent / "cache"
@@ -141,7 +143,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only", default="", help="comma-separated substrings of step names")
     args = parser.parse_args(argv)
     folder = CACHE / f"sample-{args.customers}"
-    data = as_uploaded(cached_sample(args.customers), folder)
+    data = in_store_order(as_uploaded(cached_sample(args.customers), folder))
     print(f"data: {len(data.orders):,} orders, {len(data.events):,} events, {len(data.spend):,} spend rows; "
           f"process RSS {PeakRSS.current() / 2**20:,.0f} MiB")
     print(f"{'step':<38}{'rows':>12}{'seconds':>9}{'peak MiB':>10}{'+MiB':>10}")

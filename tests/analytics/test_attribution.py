@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from analytics import AnalyticsInputError, attribution
+from analytics import AnalyticsInputError, attribution, prep
 from analytics.attribution import MODELS, attribute, compare_models
 from analytics.sample import make_sample
 
@@ -284,7 +284,7 @@ def _not_called(*args, **kwargs):
 @pytest.mark.parametrize("model", MODELS)
 def test_events_in_user_time_order_are_searched_in_place_with_the_same_answer(sample, model,
                                                                               monkeypatch):
-    # the sample keeps events in (user, time) order, as the app does (prep.events_by_user); in time
+    # the sample keeps events in (user, time) order, as the app does (prep.by_user_time); in time
     # order instead (stable, so equal times keep their order) they take the general path, a sort
     events = sample.events
     in_time_order = events.sort_values("event_ts", kind="stable", ignore_index=True)
@@ -300,6 +300,31 @@ def test_events_in_user_time_order_are_searched_in_place_with_the_same_answer(sa
         got = attribute(sample.orders, gaps, model=model)
     assert_frame_equal(got, attribute(sample.orders, kept.sort_values("event_ts", kind="stable"),
                                       model=model))
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_orders_in_customer_order_are_not_regrouped_and_give_the_same_answer(sample, model, monkeypatch):
+    # saved data sets keep orders in (customer, time) order (store.in_store_order): the counting sort
+    # by customer is skipped; the sample's orders come in time order and take it
+    expected = attribute(sample.orders, sample.events, model=model)
+    grouped = prep.by_user_time(sample.orders, user_col="customer_id", ts_col="order_ts")
+    assert not grouped["order_id"].equals(sample.orders["order_id"])  # the rows did move
+    with monkeypatch.context() as patched:
+        patched.setattr(attribution, "_group_by", _not_called)
+        got = attribute(grouped, sample.events, model=model)
+    assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_the_window_search_in_many_blocks_and_threads_gives_the_same_answer(sample, workers, monkeypatch):
+    # 20 touchpoints per block instead of 32768: the sample's search spans hundreds of blocks, split
+    # over the threads by number of orders
+    expected = attribute(sample.orders, sample.events, model="linear")
+    with monkeypatch.context() as patched:
+        patched.setattr(attribution, "_BLOCK_EVENTS", 20)
+        patched.setattr(attribution, "_WORKERS", workers)
+        got = attribute(sample.orders, sample.events, model="linear")
+    assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
 
 
 @pytest.mark.parametrize("model", ["linear", "position_based"])

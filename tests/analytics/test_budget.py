@@ -185,6 +185,21 @@ def test_fit_is_invariant_to_row_order_channel_dtype_and_date_dtype():
         "category"))), base)
 
 
+def test_fit_is_the_same_whatever_order_the_revenue_rows_are_summed_in():
+    # each day's revenue as 13 order rows in cents; summed forwards or backwards the float totals
+    # differ in the last bits ((0.1 + 0.2) + 0.3 != 0.1 + (0.2 + 0.3)), as a database and a saved data
+    # set differ, and the fit must still come out the same
+    spend, revenue = _history({k: TRUE[k] for k in ("search", "social")}, days=60)
+    pieces = np.random.default_rng(5).uniform(0.01, 0.3, (12, len(revenue))).round(2)  # 12 small orders
+    rest = revenue.assign(revenue=(revenue["revenue"] - pieces.sum(axis=0)).round(2))
+    rows = pd.concat([*(revenue.assign(revenue=p) for p in pieces), rest]).sort_values(
+        ["date", "channel"], kind="stable")
+    forwards = fit_channels(spend, rows)
+    backwards = fit_channels(spend, rows.iloc[::-1])
+    assert_frame_equal(backwards.report, forwards.report)
+    assert backwards.curves == forwards.curves
+
+
 def test_fit_failure_is_reported_not_dropped(monkeypatch):
     spend, revenue = _history({"search": TRUE["search"]}, days=20)
     failed = SimpleNamespace(success=False, message="maximum evaluations reached", cost=1.0)

@@ -94,10 +94,10 @@ def test_funnel_is_invariant_to_row_order_time_format_and_id_dtype(name):
 
 @pytest.mark.parametrize("order", ["sequential", "strict", "any_order"])
 def test_a_log_kept_in_user_time_order_gives_the_same_users_as_a_shuffled_one(order):
-    # The app keeps events sorted (prep.events_by_user): the kernel then reads the columns in place.
+    # The app keeps events sorted (prep.by_user_time): the kernel then reads the columns in place.
     # Same per-user result as the sorting path, including the breakdown read on input rows.
     events = make_sample(300, seed=3).events
-    assert prep.events_by_user(events) is events
+    assert prep.by_user_time(events) is events
     shuffled = events.sample(frac=1, random_state=5)
     steps = ["visit", ["view", "add_to_cart"], "purchase"]
     options = {"window": pd.Timedelta(hours=2), "order": order, "by": "channel"}

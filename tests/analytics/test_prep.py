@@ -66,6 +66,15 @@ def test_order_flags_fast_path_for_increasing_integer_ids_matches_the_general_ru
     assert prep.order_flags(repeated, repeated["amount"].to_numpy()).tolist() == [True, True, False, True]
 
 
+def test_order_flags_of_order_numbers_in_any_row_order():
+    # ids 1..5 shuffled, as in orders kept in customer order: "3" repeats once (the refund row of
+    # order 3 is a refund anyway, the later order row with id 3 is not an order again)
+    ids = pd.Series(["4", "3", "1", "5", "3", "2", "3"], dtype="str")
+    amounts = np.array([10.0, 20.0, 5.0, 7.0, -20.0, 1.0, 20.0])
+    got = prep.order_flags(pd.DataFrame({"order_id": ids, "amount": amounts}), amounts)
+    assert got.tolist() == [True, True, True, True, False, True, False]
+
+
 def test_order_flags_compare_text_ids_as_text_after_the_number_check():
     # "7" and "07" are one number but two orders; "7" twice is one order; a missing id repeats.
     ids = pd.Series(["7", "07", "8", "7", None, None, "9"], dtype="str")
@@ -89,6 +98,9 @@ _ID_VALUES = st.one_of(
 @given(ids=_ID_VALUES, data=st.data())
 @example(ids=pd.Series(["1", "01", "1"], dtype="str"), data=None)
 @example(ids=pd.Series([1, 2, 3], dtype=np.int64), data=None)
+@example(ids=pd.Series([3, 1, 2, 1, 3], dtype=np.int64), data=None)  # dense, shuffled: the bitmap
+@example(ids=pd.Series(["3", "1", "2", "01", "1"], dtype="str"), data=None)  # numbers repeat, text not all
+@example(ids=pd.Series([5, 10**12, 5, -(10**12)], dtype=np.int64), data=None)  # wide range: hashed
 def test_repeated_equals_pandas_duplicated(ids, data):
     rows = None
     if data is not None and data.draw(st.booleans()):
@@ -138,16 +150,16 @@ def test_user_time_order_is_stable_by_user_then_time():
     assert prep.user_time_order(np.array([0, 0, 1]), np.array([1, 1, 0]), 2) is None  # already in order
 
 
-def test_events_by_user_sorts_rows_without_touching_the_input():
+def test_by_user_time_sorts_rows_without_touching_the_input():
     events = pd.DataFrame({
         "user_id": pd.Categorical(["u2", "u1", "u2", "u1"], categories=["u1", "u2"]),
         "event_ts": pd.to_datetime(["2024-01-02", "2024-01-03", "2024-01-01", "2024-01-01"]),
         "event_name": ["a", "b", "c", "d"],
     })
     before = events.copy()
-    out = prep.events_by_user(events)
+    out = prep.by_user_time(events)
     assert out["event_name"].tolist() == ["d", "b", "c", "a"]
     assert out.index.tolist() == [0, 1, 2, 3]
     pd.testing.assert_frame_equal(events, before)
-    assert prep.events_by_user(out) is out  # already in order: returned as it is
-    assert prep.events_by_user(events.iloc[:0]).empty
+    assert prep.by_user_time(out) is out  # already in order: returned as it is
+    assert prep.by_user_time(events.iloc[:0]).empty

@@ -46,6 +46,20 @@ def test_events_are_saved_in_user_and_time_order(store):
     assert events["user_id"].tolist() == ["u2", "u1", "u2", "u1"]  # the caller's frame is untouched
 
 
+def test_orders_are_saved_in_customer_and_time_order(store):
+    orders = pd.DataFrame({
+        "customer_id": pd.Categorical(["c2", "c1", "c2", "c1"], categories=["c2", "c1"]),
+        "order_ts": pd.to_datetime(["2024-01-02", "2024-01-03", "2024-01-01", "2024-01-03"]),
+        "amount": [1.0, 2.0, 3.0, 4.0],
+        "order_id": pd.Series(["o1", "o2", "o3", "o4"], dtype="str"),
+    })
+    loaded = store.load(store.save(Dataset(orders), "Shop D")).orders
+    # by category code (c2 first), then time; the two c1 orders at one time keep their input order
+    assert loaded["order_id"].tolist() == ["o3", "o1", "o2", "o4"]
+    assert loaded["amount"].tolist() == [3.0, 1.0, 2.0, 4.0]
+    assert orders["order_id"].tolist() == ["o1", "o2", "o3", "o4"]  # the caller's frame is untouched
+
+
 def test_saved_events_list_the_customers_first_and_attribute_the_same(store):
     events = pd.DataFrame({
         "user_id": pd.Categorical(["a", "b", "007", "b"]),  # sorted: "007" < "a" < "b", as loaded
