@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analytics import attribution, budget, channels, clusters, cohort, funnel, rfm, response
+from analytics import attribution, budget, channels, clusters, cohort, funnel, overview, response, rfm
 from analytics.dataset import KINDS, Dataset
 from analytics.tables import read_table, write_table
 from analytics.io import load_table
@@ -114,6 +114,8 @@ def steps(data: Dataset, folder: Path) -> list[tuple[str, int, Callable[[], obje
     current = {c: float(s) for c, s in spend.groupby("channel", observed=True)["spend"].mean().items()}
     total = sum(current.values())
     bounds = {c: (0.5 * v, 2.0 * v) for c, v in current.items() if c in curves}
+    last_day = orders["order_ts"].max().date()  # the Overview page's default range: the last 365 days
+    year_start = last_day - pd.Timedelta(days=364)
     return [
         ("load orders CSV (load_table)", len(orders),
          lambda: load_table(folder / "orders.csv", "orders", max_bytes=2**40)),
@@ -121,6 +123,9 @@ def steps(data: Dataset, folder: Path) -> list[tuple[str, int, Callable[[], obje
          lambda: load_table(folder / "orders-export.parquet", "orders", max_bytes=2**40)),
         ("reopen saved orders (Parquet)", len(orders), lambda: read_table(folder, "orders")),
         ("reopen saved events (Parquet)", len(events), lambda: read_table(folder, "events")),
+        ("overview KPIs + monthly trend, 1 year", len(orders), lambda: (
+            overview.kpis(orders, start=year_start, end=last_day),
+            overview.monthly_trend(orders, start=year_start, end=last_day))),
         ("RFM table + scores", len(orders), lambda: rfm.score(rfm.rfm_table(orders))),
         ("re-score (thresholds change)", len(table),
          lambda: rfm.score(table, thresholds={"frequency": [2, 3, 5, 8]})),

@@ -72,6 +72,16 @@ def test_monthly_trend_splits_new_and_returning_revenue():
     assert_frame_equal(got, expected, check_dtype=False)
 
 
+@pytest.mark.parametrize("rows", [[0, 1, 2, 3, 4, 5], [5, 4, 3, 2, 1, 0], [3, 0, 5, 2, 4, 1]])
+def test_monthly_trend_counts_each_active_customer_once_per_month_in_any_row_order(rows):
+    # the rows as given are in (customer, time) order, as saved data sets keep orders; reversed or
+    # shuffled they must be sorted first. Jan: a, c -> 2. Feb: a (order + refund, the refund does not
+    # make a customer active), b twice -> 2
+    got = overview.monthly_trend(ORDERS.iloc[rows])
+    assert got["active_customers"].tolist() == [2, 2]
+    assert got["orders"].tolist() == [2, 3]
+
+
 def test_monthly_trend_keeps_empty_months_and_respects_the_range():
     gap = pd.concat([ORDERS, pd.DataFrame({"customer_id": ["c"], "order_ts": [pd.Timestamp("2024-04-02")],
                                            "amount": [10.0]})])
@@ -103,3 +113,10 @@ def test_kpis_reject_an_end_before_the_start():
 def test_kpis_name_missing_columns():
     with pytest.raises(AnalyticsInputError, match=r"kpis needs the column\(s\) amount"):
         overview.kpis(ORDERS.drop(columns="amount"), start="2024-02-01", end="2024-02-29")
+
+
+def test_month_index_across_a_year_end_and_a_leap_day_in_any_order():
+    # 1970-01 is month 0, so 2024-01 is 54 * 12 = 648
+    days = np.array(["2024-03-01", "2023-12-31", "2024-02-29", "2024-01-01"], dtype="datetime64[D]")
+    assert overview._month_index(days.astype(np.int64)).tolist() == [650, 647, 649, 648]
+    assert overview._month_index(np.array([], dtype=np.int64)).tolist() == []
