@@ -27,7 +27,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from analytics.dataset import KINDS, Dataset
-from analytics.prep import customers_first, by_user_time
+from analytics.prep import by_user_time, customers_first
 from analytics.pushdown import SqlSource
 from analytics.tables import read_table, write_table
 from analytics.errors import AnalyticsInputError

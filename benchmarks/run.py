@@ -123,9 +123,8 @@ def steps(data: Dataset, folder: Path) -> list[tuple[str, int, Callable[[], obje
          lambda: load_table(folder / "orders-export.parquet", "orders", max_bytes=2**40)),
         ("reopen saved orders (Parquet)", len(orders), lambda: read_table(folder, "orders")),
         ("reopen saved events (Parquet)", len(events), lambda: read_table(folder, "events")),
-        ("overview KPIs + monthly trend, 1 year", len(orders), lambda: (
-            overview.kpis(orders, start=year_start, end=last_day),
-            overview.monthly_trend(orders, start=year_start, end=last_day))),
+        ("overview KPIs + monthly trend, 1 year", len(orders),
+         lambda: overview.summary(orders, start=year_start, end=last_day)),
         ("RFM table + scores", len(orders), lambda: rfm.score(rfm.rfm_table(orders))),
         ("re-score (thresholds change)", len(table),
          lambda: rfm.score(table, thresholds={"frequency": [2, 3, 5, 8]})),

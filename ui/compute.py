@@ -19,8 +19,8 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from analytics.arrow_pool import releasing
 from analytics import budget, channels, cohort, funnel, overview, pushdown, rfm
+from analytics.arrow_pool import releasing
 from analytics.dataset import empty_table
 from ui import data
 from ui.channels_widgets import ORDER_CHANNEL
@@ -95,7 +95,7 @@ def overview_tiles(active: Active) -> tuple[pd.DataFrame, pd.DataFrame]:
 @_cache_data(max_entries=32, show_spinner=False)
 def _overview(ds_id: str, start: dt.date, end: dt.date, _orders: pd.DataFrame):
     """``overview_tiles`` in memory (``_orders``: the full orders table of ``ds_id``)."""
-    return overview.kpis(_orders, start=start, end=end), overview.monthly_trend(_orders, start=start, end=end)
+    return overview.summary(_orders, start=start, end=end)
 
 
 @_cache_data(max_entries=32, ttl=data.LIVE_TTL, show_spinner=False)

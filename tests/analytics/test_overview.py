@@ -120,3 +120,13 @@ def test_month_index_across_a_year_end_and_a_leap_day_in_any_order():
     days = np.array(["2024-03-01", "2023-12-31", "2024-02-29", "2024-01-01"], dtype="datetime64[D]")
     assert overview._month_index(days.astype(np.int64)).tolist() == [650, 647, 649, 648]
     assert overview._month_index(np.array([], dtype=np.int64)).tolist() == []
+
+
+@pytest.mark.parametrize("start, end", [("2024-02-01", "2024-02-29"), ("2024-01-01", "2024-04-30"),
+                                        ("2023-01-01", "2023-01-31")])
+def test_summary_is_kpis_and_monthly_trend_together(start, end):
+    kpis, trend = overview.summary(ORDERS, start=start, end=end)
+    assert_frame_equal(kpis, overview.kpis(ORDERS, start=start, end=end))
+    assert_frame_equal(trend, overview.monthly_trend(ORDERS, start=start, end=end))
+    with pytest.raises(AnalyticsInputError, match="summary: the period end 2024-01-01 is before its start"):
+        overview.summary(ORDERS, start="2024-02-01", end="2024-01-01")
