@@ -7,7 +7,7 @@ PORT ?= 8501
 # kernels then reuse pages instead of faulting fresh ones in (on this VM that kernel time was 2-6 s
 # per funnel call, more than the computation). RSS stays at its high-water mark; see README "Speed".
 # Arrow's allocator (mimalloc) keeps freed pages for a minute instead of 10 ms: the 10M-row CSV load is
-# 1-1.5 s faster. The app hands them back itself at the end of every load, save and cached computation
+# faster (README "Speed"; compare with `MIMALLOC_PURGE_DELAY=10 make bench`). The app hands them back itself at the end of every load, save and cached computation
 # and at the start of every page run (analytics/arrow_pool.py), which keeps the server under 6 GiB
 # (kept forever, MIMALLOC_PURGE_DELAY=-1, it held 8.0 GiB; README "Speed").
 export MALLOC_MMAP_MAX_ ?= 0

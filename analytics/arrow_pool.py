@@ -2,8 +2,8 @@
 
 Arrow (Parquet and CSV reading, the text columns of pandas) allocates through mimalloc. Told to keep
 freed pages for a while (the Makefile sets ``MIMALLOC_PURGE_DELAY``), a 10M-row load reuses them
-instead of returning and faulting them in again, which is 1-2 s faster; the pages it kept are then
-returned once, when the step ends (README "Speed").
+instead of returning and faulting them in again (faster, figures in README "Speed"); the pages it
+kept are then returned once, when the step ends.
 """
 
 from __future__ import annotations

@@ -48,7 +48,7 @@ def render(page, url: str, timeout_s: float) -> float:
 
 def saved_upload(store_dir: Path, customers: int) -> str:
     """Save the benchmark sample with its orders loaded from the CSV into a store at ``store_dir``
-    (as the Data page saves an upload: customer-first user ids, events sorted); its data-set id."""
+    (as the Data page saves an upload, in ``store.in_store_order``'s row order); its data-set id."""
     from analytics.store import DatasetStore
     from benchmarks.run import CACHE, as_uploaded, cached_sample
 
